@@ -1,0 +1,49 @@
+# kb — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KB := $(BIN)/kb
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres install setup clean help
+
+help:
+	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://$(HOST):$(PORT)"
+	@echo "make test  - install and run the whole suite on SQLite and on PostgreSQL"
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Everything `make run` does before serving; idempotent, so it is safe to run again and again.
+setup: install
+	$(KB) db upgrade
+	$(KB) content import content
+	$(KB) demo-accounts
+
+run: setup
+	$(KB) serve --host $(HOST) --port $(PORT)
+
+test: install
+	bash scripts/ensure-postgres
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	$(BIN)/python -m pytest -q
+
+test-postgres: install
+	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
+	KB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

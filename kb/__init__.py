@@ -1,0 +1,125 @@
+"""kb — the knowledge repository of e-governance best practices for India's National e-Governance Plan.
+
+``create_app`` builds the Flask application: settings from the environment (``kb.config``), the
+extensions (``kb.extensions``), the blueprints (``kb.views``, ``kb.api``), error pages and the CLI.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from kb.config import PROJECT_ROOT, load_settings
+from kb.extensions import babel, csrf, db, login_manager, migrate
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_settings(config))
+    app.json.sort_keys = False
+    configure_logging(app)
+    configure_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_templating(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """One format on stderr for the site, the CLI and workers."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_kb", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._kb = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(app.config.get("KB_LOG_LEVEL", "INFO"))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
+    """SQLite: enforce foreign keys, let readers run during writes (WAL), and wait for locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+
+    from kb.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def select_locale() -> str:
+    """The visitor's chosen language (cookie), else the best match of their browser's languages."""
+    from flask import current_app
+
+    languages = current_app.config["KB_LANGUAGES"]
+    chosen = request.cookies.get("kb_lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from kb.api import api
+    from kb.views.public import public
+
+    app.register_blueprint(public)
+    app.register_blueprint(api)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from kb.views.errors import register
+
+    register(app)
+
+
+def register_templating(app: Flask) -> None:
+    from kb.views.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["KB_ENV"] != "development":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from kb.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,184 @@
+"""The ``kb`` command (also ``flask --app kb ...``). Each command calls the same services as the site.
+
+Long work reports progress on stderr in the one log format (``kb.LOG_FORMAT``); results that a script
+may read (ids, tokens) go to stdout.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from kb.errors import KbError
+from kb.extensions import db
+
+log = logging.getLogger("kb.cli")
+
+
+def main() -> None:
+    from kb import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="kb — e-governance knowledge repository")
+    cli.main(prog_name="kb")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (content_group, users_group, orgs_group, demo_command, serve_command):
+        app.cli.add_command(command)
+
+
+def commits(func):
+    """Run a command in one transaction; turn domain errors into a clear message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+        except KbError as error:
+            db.session.rollback()
+            details = "".join(f"\n  {field}: {reason}" for field, reason in error.fields.items())
+            raise click.ClickException(f"{error.message}{details}") from None
+
+    return wrapper
+
+
+def _progress(label: str):
+    def report(done: int, total: int) -> None:
+        if done == total or done % 10 == 0:
+            log.info("%s %d/%d", label, done, total)
+
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# content
+
+
+@click.group("content", help="Import and export the library's content folder.")
+def content_group():
+    pass
+
+
+@content_group.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def content_import(folder: Path):
+    """Upsert taxonomy and case files from FOLDER (idempotent); exit 1 if any file failed."""
+    from kb.content import ContentError, import_content
+
+    try:
+        report = import_content(folder, progress=_progress("imported"))
+    except ContentError as error:  # a broken taxonomy file stops everything: cases depend on it
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    for error in report.errors:
+        for field, reason in error.fields.items():
+            log.error("%s: %s: %s", error.path, field, reason)
+    log.info("cases: %d created, %d updated, %d unchanged, %d failed",
+             len(report.created), len(report.updated), len(report.unchanged), len(report.errors))
+    _after_content_change()
+    if not report.ok:
+        sys.exit(1)
+
+
+@content_group.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def content_export(folder: Path):
+    """Write the taxonomy and every published case to FOLDER in the import format."""
+    from kb.content import export_content
+
+    count = export_content(folder, progress=_progress("exported"))
+    log.info("exported %d published cases to %s", count, folder)
+
+
+def _after_content_change() -> None:
+    """Hook for what must follow a content change (the search index, once it exists)."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# users and organisations
+
+
+@click.group("users", help="Manage user accounts.")
+def users_group():
+    pass
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["trainer", "submitter", "reviewer", "admin"]))
+@click.option("--org", "org_slug", help="the organisation's slug")
+@click.option("--state", "state_code", help="a state code from the taxonomy")
+@click.option("--password", help="omit to create an account that must reset its password")
+@with_appcontext
+@commits
+def users_create(email, name, role, org_slug, state_code, password):
+    """Create a user and print its id."""
+    from kb.services.accounts import create_user
+
+    user = create_user(email=email, name=name, role=role, org_slug=org_slug, state_code=state_code, password=password)
+    click.echo(user.id)
+
+
+@click.group("orgs", help="Manage organisations (ATIs, state departments, nodal agencies).")
+def orgs_group():
+    pass
+
+
+@orgs_group.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice(["ati", "state_department", "nodal_agency"]))
+@click.option("--state", "state_code")
+@with_appcontext
+@commits
+def orgs_create(slug, name, kind, state_code):
+    """Create an organisation and print its id."""
+    from kb.services.accounts import create_organization
+
+    organization = create_organization(slug=slug, name=name, kind=kind, state_code=state_code)
+    click.echo(organization.id)
+
+
+@click.command("demo-accounts")
+@with_appcontext
+@commits
+def demo_command():
+    """Create one demo account per role (idempotent) and print the logins."""
+    from kb.services.accounts import ensure_demo_accounts
+
+    accounts = ensure_demo_accounts(Path(current_app.config["INSTANCE_DIR"]))
+    click.echo("Demo accounts (passwords kept in instance/demo-accounts.txt):")
+    for account in accounts:
+        click.echo(f"  {account['role']:<10} {account['email']:<28} {account['password']}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# serving
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=lambda: (os.cpu_count() or 1) * 2, type=int,
+              help="gunicorn sync workers [default: 2 per core]")
+def serve_command(host: str, port: int, workers: int):
+    """Serve the site with gunicorn (a production WSGI server)."""
+    arguments = [
+        sys.executable, "-m", "gunicorn", "kb.wsgi:app",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "sync",
+        "--access-logfile", "-", "--error-logfile", "-", "--timeout", "60",
+        "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+    ]
+    log.info("serving on http://%s:%d with %d workers", host, port, workers)
+    os.execv(sys.executable, arguments)

@@ -1,0 +1,68 @@
+"""Settings from the environment, with embedded defaults under the instance folder.
+
+Every setting has a ``KB_`` environment variable. Nothing secret is hard-coded: when ``KB_SECRET_KEY``
+is unset a random key is generated once and kept in ``instance/secret_key`` (mode 0600), so sessions
+survive restarts and every worker of one host agrees on it. Several hosts must share a key through the
+environment.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    return Path(os.environ.get("KB_INSTANCE_DIR") or PROJECT_ROOT / "instance").resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two workers start at once, one writes and the other reads what it wrote.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Return the Flask config mapping: environment first, then ``overrides`` (tests, scripts)."""
+    overrides = dict(overrides or {})
+    folder = Path(overrides.pop("INSTANCE_DIR", None) or instance_dir())
+    folder.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("KB_ENV", "production")
+    settings = {
+        "INSTANCE_DIR": str(folder),
+        "KB_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("KB_DATABASE_URL") or f"sqlite:///{folder / 'kb.sqlite3'}",
+        "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
+        "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "kb — e-Governance Knowledge Repository"),
+        "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "KB_LANGUAGES": ["en", "hi"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("KB_SECURE_COOKIES", env != "development"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(os.environ.get("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)) + 64 * 1024,
+    }
+    settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ.get("KB_SECRET_KEY") or _secret_key(folder)
+    return settings

@@ -1,0 +1,575 @@
+"""Import and export of the ``content/`` folder: taxonomy YAML and case files (YAML front matter + Markdown).
+
+The format is documented in ``content/README.md``. Import is an idempotent upsert keyed by the case id:
+each file is validated completely before anything is written, each file is written in its own
+savepoint (a bad file leaves nothing behind and does not stop the others), and a file whose content
+differs from the case's current public revision becomes a new published revision.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import (
+    PUBLIC_ID_PATTERN,
+    Case,
+    CaseContact,
+    CaseLink,
+    Language,
+    Mmp,
+    MmpCategory,
+    OutcomeFigure,
+    Revision,
+    RevisionStatus,
+    Stage,
+    State,
+    StateKind,
+    StatusEvent,
+    Tag,
+    format_public_id,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+BODY_HEADINGS = {
+    "en": ["Problem", "Solution", "Technology", "Impact", "Lessons", "How to replicate"],
+    "hi": ["समस्या", "समाधान", "प्रौद्योगिकी", "प्रभाव", "सीख", "दोहराने का तरीका"],
+}
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TAG_PATTERN = re.compile(r"^[a-z0-9\u0900-\u0963\u0966-\u097f]+(?:-[a-z0-9\u0900-\u0963\u0966-\u097f]+)*$")
+MAX_TAGS = 12
+FIRST_YEAR = 1980
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
+
+
+class ContentError(Exception):
+    """A content file that cannot be imported; ``fields`` maps each bad field to its reason."""
+
+    def __init__(self, path: Path | str, fields: dict[str, str]):
+        self.path = str(path)
+        self.fields = fields
+        super().__init__(f"{path}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
+
+
+@dataclasses.dataclass
+class CaseDocument:
+    """A validated case file, in the canonical form used both for comparison and for export."""
+
+    path: str
+    number: int
+    slug: str
+    title: str
+    summary: str
+    mmp: str
+    state: str | None
+    department: str
+    year: int
+    stage: str
+    language: str
+    tags: list[str]
+    published: dt.date | None
+    outcomes: list[dict]
+    links: list[dict]
+    contacts: list[dict]
+    body: str
+
+    @property
+    def public_id(self) -> str:
+        return format_public_id(self.number)
+
+    def comparable(self) -> dict:
+        """Everything that makes a new revision when it changes (``published`` is not content)."""
+        data = dataclasses.asdict(self)
+        for key in ("path", "published"):
+            data.pop(key)
+        return data
+
+
+@dataclasses.dataclass
+class ImportReport:
+    created: list[str] = dataclasses.field(default_factory=list)
+    updated: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    errors: list[ContentError] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------------------------------------
+# Taxonomy
+
+
+def load_taxonomy(folder: Path) -> tuple[int, int]:
+    """Upsert MMPs and states from ``folder/mmps.yml`` and ``folder/states.yml``; returns the counts."""
+    mmps = _read_yaml_list(folder / "mmps.yml")
+    states = _read_yaml_list(folder / "states.yml")
+    categories = {c.value for c in MmpCategory}
+    kinds = {k.value for k in StateKind}
+    existing_mmps = {m.slug: m for m in db.session.scalars(select(Mmp))}
+    for i, row in enumerate(mmps, 1):
+        slug, name, category = row.get("slug"), row.get("name"), row.get("category")
+        if not slug or not SLUG_PATTERN.match(str(slug)) or not name or category not in categories:
+            raise ContentError(folder / "mmps.yml", {f"[{i}]": f"needs slug, name and category in {sorted(categories)}"})
+        mmp = existing_mmps.get(slug) or Mmp(slug=slug)
+        mmp.name, mmp.category = _text(name), category
+        mmp.ministry, mmp.since = _text(row.get("ministry") or ""), row.get("since")
+        db.session.add(mmp)
+    existing_states = {s.code: s for s in db.session.scalars(select(State))}
+    for i, row in enumerate(states, 1):
+        code, name, kind = row.get("code"), row.get("name"), row.get("kind")
+        if not code or not name or kind not in kinds:
+            raise ContentError(folder / "states.yml", {f"[{i}]": f"needs code, name and kind in {sorted(kinds)}"})
+        state = existing_states.get(code) or State(code=code)
+        state.name, state.kind = _text(name), kind
+        db.session.add(state)
+    db.session.flush()
+    return len(mmps), len(states)
+
+
+def _read_yaml_list(path: Path) -> list[dict]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(path, {"yaml": _yaml_reason(exc, 0)}) from exc
+    if not isinstance(data, list):
+        raise ContentError(path, {"yaml": "expected a list of entries"})
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parsing and validation of one case file
+
+
+def parse_case_file(path: Path, *, mmp_slugs: set[str], state_codes: set[str]) -> CaseDocument:
+    """Read and validate one case file; raise ``ContentError`` naming every bad field."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ContentError(path, {"file": "not UTF-8 text"}) from None
+    return parse_case_text(raw, path=path, mmp_slugs=mmp_slugs, state_codes=state_codes)
+
+
+def parse_case_text(raw: str, *, path: Path | str, mmp_slugs: set[str], state_codes: set[str]) -> CaseDocument:
+    match = _FRONT_MATTER.match(raw.lstrip("\ufeff"))
+    if not match:
+        raise ContentError(path, {"front_matter": "the file must start with YAML front matter between '---' lines"})
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        # +1: the opening '---' is line 1, so front-matter line 0 is file line 2.
+        raise ContentError(path, {"yaml": _yaml_reason(exc, 1)}) from None
+    if not isinstance(meta, dict):
+        raise ContentError(path, {"front_matter": "must be a mapping of keys to values"})
+
+    errors: dict[str, str] = {}
+    known = {"id", "slug", "title", "summary", "mmp", "state", "department", "year", "stage", "language",
+             "tags", "published", "outcomes", "links", "contacts"}
+    for key in sorted(set(meta) - known):
+        errors[str(key)] = "unknown key"
+
+    number = 0
+    public_id = str(meta.get("id") or "")
+    id_match = PUBLIC_ID_PATTERN.match(public_id)
+    if not public_id:
+        errors["id"] = "missing"
+    elif not id_match or int(id_match.group(1)) == 0:
+        errors["id"] = f"'{public_id}' is not of the form KB-0001"
+    else:
+        number = int(id_match.group(1))
+
+    title = _text(meta.get("title"))
+    if not title:
+        errors["title"] = "missing"
+    elif not 5 <= len(title) <= 200:
+        errors["title"] = "must be 5 to 200 characters"
+
+    summary = _text(meta.get("summary"))
+    if not summary:
+        errors["summary"] = "missing"
+    elif not 20 <= len(summary) <= 600:
+        errors["summary"] = "must be 20 to 600 characters"
+
+    slug = meta.get("slug")
+    if slug is None:
+        slug = public_id.lower() if number else ""
+    elif not isinstance(slug, str) or not SLUG_PATTERN.match(slug) or len(slug) > 120:
+        errors["slug"] = "use lowercase letters, digits and hyphens (at most 120 characters)"
+
+    mmp = meta.get("mmp")
+    if not mmp:
+        errors["mmp"] = "missing"
+    elif mmp not in mmp_slugs:
+        errors["mmp"] = f"unknown MMP slug '{mmp}'"
+
+    state = meta.get("state")
+    if state is not None and state not in state_codes:
+        errors["state"] = f"unknown state code '{state}'"
+
+    department = _text(meta.get("department"))
+    if not department:
+        errors["department"] = "missing"
+
+    year = meta.get("year")
+    this_year = dt.date.today().year
+    if year is None:
+        errors["year"] = "missing"
+    elif isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= this_year:
+        errors["year"] = f"must be a whole year from {FIRST_YEAR} to {this_year}, not '{year}'"
+
+    stage = meta.get("stage")
+    if stage not in {s.value for s in Stage}:
+        errors["stage"] = "missing" if stage is None else f"'{stage}' is not one of pilot, scaled, statewide, national"
+
+    language = meta.get("language")
+    if language not in {lang.value for lang in Language}:
+        errors["language"] = "missing" if language is None else f"'{language}' is not one of en, hi"
+
+    tags = meta.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        errors["tags"] = "must be a list of words"
+        tags = []
+    else:
+        tags = sorted({_text(t).lower() for t in tags})
+        bad = [t for t in tags if not TAG_PATTERN.match(t) or len(t) > 60]
+        if bad:
+            errors["tags"] = f"'{bad[0]}' is not a lowercase hyphenated keyword"
+        elif len(tags) > MAX_TAGS:
+            errors["tags"] = f"at most {MAX_TAGS} tags"
+
+    published = meta.get("published")
+    if isinstance(published, str):
+        try:
+            published = dt.date.fromisoformat(published)
+        except ValueError:
+            errors["published"] = f"'{published}' is not a date (YYYY-MM-DD)"
+            published = None
+    elif published is not None and not isinstance(published, dt.date):
+        errors["published"] = "must be a date (YYYY-MM-DD)"
+        published = None
+    if isinstance(published, dt.datetime):
+        published = published.date()
+
+    links = _validate_links(meta.get("links"), errors)
+    outcomes = _validate_outcomes(meta.get("outcomes"), {link["url"] for link in links}, errors)
+    contacts = _validate_contacts(meta.get("contacts"), errors)
+
+    body = _text_block(match.group(2))
+    if not body:
+        errors["body"] = "missing"
+    elif language in BODY_HEADINGS:
+        headings = [h.strip() for h in re.findall(r"^##[ \t]+(.+?)[ \t#]*$", body, re.M)]
+        expected = BODY_HEADINGS[language]
+        if headings != expected:
+            errors["body"] = "the body's '## ' headings must be, in order: " + ", ".join(expected)
+
+    if errors:
+        raise ContentError(path, errors)
+    return CaseDocument(
+        path=str(path), number=number, slug=slug, title=title, summary=summary, mmp=mmp, state=state,
+        department=department, year=year, stage=stage, language=language, tags=tags, published=published,
+        outcomes=outcomes, links=links, contacts=contacts, body=body,
+    )
+
+
+def _validate_links(value: Any, errors: dict[str, str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors["links"] = "must be a list of {title, url}"
+        return []
+    links = []
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict) or not _text(item.get("title")) or not _is_web_url(item.get("url")):
+            errors[f"links[{i}]"] = "needs a title and an http(s) url"
+            continue
+        links.append({"title": _text(item["title"]), "url": item["url"].strip()})
+    return links
+
+
+def _validate_outcomes(value: Any, link_urls: set[str], errors: dict[str, str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors["outcomes"] = "must be a list of {label, before, after, unit, source}"
+        return []
+    outcomes = []
+    for i, item in enumerate(value, 1):
+        field = f"outcomes[{i}]"
+        if not isinstance(item, dict) or not _text(item.get("label")):
+            errors[field] = "needs a label"
+            continue
+        numbers = {}
+        for key in ("before", "after"):
+            number = item.get(key)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+                errors[field] = f"'{key}' must be a number"
+            numbers[key] = number
+        if numbers["before"] is None and numbers["after"] is None:
+            errors.setdefault(field, "needs a 'before' or an 'after' number")
+        source = item.get("source")
+        if source is not None and (not _is_web_url(source) or source.strip() not in link_urls):
+            errors.setdefault(field, "'source' must be an http(s) url that is also listed in links")
+        outcomes.append({
+            "label": _text(item["label"]), "before": numbers["before"], "after": numbers["after"],
+            "unit": _text(item.get("unit") or ""), "source": source.strip() if isinstance(source, str) else None,
+        })
+    return outcomes
+
+
+def _validate_contacts(value: Any, errors: dict[str, str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors["contacts"] = "must be a list of {name, organization, email, phone, url}"
+        return []
+    contacts = []
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, dict) or not _text(item.get("name")):
+            errors[f"contacts[{i}]"] = "needs a name"
+            continue
+        url = item.get("url")
+        if url is not None and not _is_web_url(url):
+            errors[f"contacts[{i}]"] = "'url' must be an http(s) url"
+        contacts.append({
+            "name": _text(item["name"]), "organization": _text(item.get("organization") or ""),
+            "email": _text(item.get("email")) or None, "phone": _text(item.get("phone")) or None,
+            "url": url.strip() if isinstance(url, str) else None,
+        })
+    return contacts
+
+
+def _yaml_reason(exc: yaml.YAMLError, line_offset: int) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is not None:
+        return f"broken YAML at line {mark.line + 1 + line_offset}: {problem}"
+    return f"broken YAML: {problem}"
+
+
+def _text(value: Any) -> str:
+    """Trimmed NFC text: Devanagari typed on different keyboards compares and indexes the same."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _text_block(value: str) -> str:
+    lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip() + "\n"
+
+
+def _is_web_url(value: Any) -> bool:
+    return isinstance(value, str) and re.match(r"^https?://[^\s/]+\S*$", value.strip()) is not None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Import
+
+
+def import_content(folder: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Upsert taxonomy and cases from a content folder. Commits each good file; reports each bad one."""
+    folder = Path(folder)
+    report = ImportReport()
+    taxonomy = folder / "taxonomy"
+    if taxonomy.is_dir():
+        load_taxonomy(taxonomy)
+        db.session.commit()
+    mmp_slugs = set(db.session.scalars(select(Mmp.slug)))
+    state_codes = set(db.session.scalars(select(State.code)))
+
+    paths = sorted((folder / "cases").glob("*.md")) if (folder / "cases").is_dir() else []
+    documents: list[CaseDocument] = []
+    for path in paths:
+        try:
+            documents.append(parse_case_file(path, mmp_slugs=mmp_slugs, state_codes=state_codes))
+        except ContentError as exc:
+            report.errors.append(exc)
+
+    by_number: dict[int, list[CaseDocument]] = {}
+    for document in documents:
+        by_number.setdefault(document.number, []).append(document)
+    for number, same in by_number.items():
+        if len(same) > 1:
+            for document in same:
+                others = ", ".join(d.path for d in same if d is not document)
+                report.errors.append(ContentError(document.path, {"id": f"duplicate id {document.public_id} (also in {others})"}))
+    documents = [d for d in documents if len(by_number[d.number]) == 1]
+
+    for done, document in enumerate(documents, 1):
+        try:
+            with db.session.begin_nested():
+                outcome = upsert_case(document)
+            db.session.commit()
+        except ContentError as exc:
+            db.session.rollback()
+            report.errors.append(exc)
+            continue
+        getattr(report, outcome).append(document.public_id)
+        if progress:
+            progress(done, len(documents))
+    report.errors.sort(key=lambda e: e.path)
+    return report
+
+
+def upsert_case(document: CaseDocument) -> str:
+    """Create or update one case from a validated document; returns 'created', 'updated' or 'unchanged'."""
+    case = db.session.scalar(select(Case).where(Case.number == document.number))
+    if case is not None:
+        reference = _reference_revision(case)
+        if reference is not None and document_from_case(case, reference).comparable() == document.comparable():
+            return "unchanged"
+    mmp = db.session.scalar(select(Mmp).where(Mmp.slug == document.mmp))
+    state = db.session.scalar(select(State).where(State.code == document.state)) if document.state else None
+    now = utcnow()
+    published_at = (
+        dt.datetime.combine(document.published, dt.time(12), tzinfo=dt.timezone.utc) if document.published else now
+    )
+    created = case is None
+    if created:
+        case = Case(number=document.number, created_at=published_at)
+        db.session.add(case)
+    case.slug, case.mmp, case.state = document.slug, mmp, state
+    case.department, case.year_started = document.department, document.year
+    case.stage, case.language = document.stage, document.language
+    case.tags = _tags(document.tags)
+    db.session.flush()
+
+    previous = case.published_revision
+    number = max((r.number for r in case.revisions), default=0) + 1
+    revision = Revision(
+        case=case, number=number, title=document.title, summary=document.summary, body=document.body,
+        status=RevisionStatus.published.value, created_at=now, published_at=published_at if created else now,
+    )
+    revision.outcomes = [
+        OutcomeFigure(position=i, label=o["label"], before_value=o["before"], after_value=o["after"],
+                      unit=o["unit"], source_url=o["source"])
+        for i, o in enumerate(document.outcomes)
+    ]
+    revision.links = [CaseLink(position=i, title=link["title"], url=link["url"]) for i, link in enumerate(document.links)]
+    revision.contacts = [
+        CaseContact(position=i, name=c["name"], organization=c["organization"], email=c["email"],
+                    phone=c["phone"], url=c["url"])
+        for i, c in enumerate(document.contacts)
+    ]
+    db.session.add(revision)
+    db.session.flush()
+    if previous is not None:
+        previous.status = RevisionStatus.superseded.value
+        db.session.add(StatusEvent(case_id=case.id, revision_id=previous.id, action="import",
+                                   from_status=RevisionStatus.published.value,
+                                   to_status=RevisionStatus.superseded.value,
+                                   note=f"replaced by version {number} from {Path(document.path).name}"))
+    case.published_revision = revision
+    if case.first_published_at is None:
+        case.first_published_at = revision.published_at
+    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, action="import", from_status=None,
+                               to_status=RevisionStatus.published.value,
+                               note=f"imported from {Path(document.path).name}"))
+    db.session.flush()
+    return "created" if created else "updated"
+
+
+def _reference_revision(case: Case) -> Revision | None:
+    """The revision an unchanged file must match: the live one, or the withdrawn one if archived."""
+    if case.published_revision is not None:
+        return case.published_revision
+    final = [r for r in case.revisions if r.status == RevisionStatus.archived.value]
+    return final[-1] if final else None
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    names = sorted(set(names))
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+# ---------------------------------------------------------------------------------------------------
+# Export
+
+
+def document_from_case(case: Case, revision: Revision) -> CaseDocument:
+    return CaseDocument(
+        path="", number=case.number, slug=case.slug, title=revision.title, summary=revision.summary,
+        mmp=case.mmp.slug, state=case.state.code if case.state else None, department=case.department,
+        year=case.year_started, stage=case.stage, language=case.language, tags=sorted(case.tag_names),
+        published=case.first_published_at.date() if case.first_published_at else None,
+        outcomes=[{"label": o.label, "before": _number(o.before_value), "after": _number(o.after_value),
+                   "unit": o.unit, "source": o.source_url} for o in revision.outcomes],
+        links=[{"title": link.title, "url": link.url} for link in revision.links],
+        contacts=[{"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone,
+                   "url": c.url} for c in revision.contacts],
+        body=revision.body,
+    )
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def render_case_file(document: CaseDocument) -> str:
+    meta: dict[str, Any] = {
+        "id": document.public_id, "slug": document.slug, "title": document.title, "summary": document.summary,
+        "mmp": document.mmp,
+    }
+    if document.state:
+        meta["state"] = document.state
+    meta.update({
+        "department": document.department, "year": document.year, "stage": document.stage,
+        "language": document.language, "tags": document.tags,
+    })
+    if document.published:
+        meta["published"] = document.published
+    if document.outcomes:
+        meta["outcomes"] = [{k: v for k, v in o.items() if v not in (None, "")} | {"label": o["label"]}
+                            for o in document.outcomes]
+    if document.links:
+        meta["links"] = document.links
+    if document.contacts:
+        meta["contacts"] = [{k: v for k, v in c.items() if v not in (None, "")} for c in document.contacts]
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
+    return f"---\n{front}---\n{document.body}"
+
+
+def export_content(folder: Path, progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the taxonomy and every published case to ``folder``; returns the number of cases written."""
+    folder = Path(folder)
+    (folder / "taxonomy").mkdir(parents=True, exist_ok=True)
+    (folder / "cases").mkdir(parents=True, exist_ok=True)
+    mmps = [{"slug": m.slug, "name": m.name, "category": m.category, "ministry": m.ministry, "since": m.since}
+            for m in db.session.scalars(select(Mmp).order_by(Mmp.id))]
+    states = [{"code": s.code, "name": s.name, "kind": s.kind} for s in db.session.scalars(select(State).order_by(State.id))]
+    (folder / "taxonomy" / "mmps.yml").write_text(yaml.safe_dump(mmps, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "taxonomy" / "states.yml").write_text(yaml.safe_dump(states, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    cases = list(db.session.scalars(
+        select(Case).where(Case.published_revision_id.is_not(None)).order_by(Case.number)
+    ))
+    for done, case in enumerate(cases, 1):
+        document = document_from_case(case, case.published_revision)
+        name = f"{document.public_id.lower()}-{document.slug}.md"
+        (folder / "cases" / name).write_text(render_case_file(document), encoding="utf-8")
+        if progress:
+            progress(done, len(cases))
+    return len(cases)

@@ -1,0 +1,67 @@
+"""User Markdown -> safe HTML. The only way user text becomes markup anywhere in kb.
+
+Markdown is rendered first (raw HTML passes through Python-Markdown untouched), then everything goes
+through nh3 (the Rust ``ammonia`` sanitizer) with an allow-list: unknown tags are dropped with their
+content kept as text, scripts/styles are removed with their content, attributes are allow-listed per tag,
+and URLs may only use http, https and mailto (relative links allowed). Links get
+``rel="nofollow noopener noreferrer"``.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import markdown as _markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "dl", "dt", "em",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
+    "s", "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# Content of these is dropped entirely rather than kept as text.
+CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "noscript", "template", "textarea", "select"}
+
+_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render user Markdown to sanitised HTML, safe to insert into a page unescaped."""
+    if not text:
+        return Markup("")
+    # Control characters other than tab/newline have no place in prose and can hide payloads.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    html = _markdown.markdown(text, extensions=_EXTENSIONS, output_format="html")
+    return Markup(sanitize_html(html))
+
+
+def sanitize_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        clean_content_tags=CLEAN_CONTENT_TAGS,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def markdown_to_text(text: str | None) -> str:
+    """Plain text of a Markdown document (for summaries, search and plain-text exports)."""
+    html = _markdown.markdown(text or "", extensions=_EXTENSIONS)
+    plain = nh3.clean(html, tags=set(), clean_content_tags=CLEAN_CONTENT_TAGS)
+    return re.sub(r"\s+", " ", html_lib.unescape(plain)).strip()
+

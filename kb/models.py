@@ -1,0 +1,375 @@
+"""The data model: taxonomy, organisations and users, cases with numbered revisions, and the audit trail.
+
+A ``Case`` holds what classifies a practice (MMP, state, stage, tags) and its stable public id
+(``KB-0042``). Its content lives in numbered ``Revision`` rows; ``Case.published_revision`` is what the
+public sees. Every status change is appended to ``StatusEvent``, which the database itself refuses to
+update or delete (triggers created by the migration).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.extensions import db
+
+Model = db.Model
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use kb.models.utcnow()")
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Taxonomy
+
+
+class MmpCategory(str, enum.Enum):
+    central = "central"
+    state = "state"
+    integrated = "integrated"
+
+
+class StateKind(str, enum.Enum):
+    state = "state"
+    ut = "ut"
+
+
+class Mmp(Model):
+    """A Mission Mode Project of NeGP / e-Kranti."""
+
+    __tablename__ = "mmps"
+    __table_args__ = (CheckConstraint(_in("category", [c.value for c in MmpCategory]), name="category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    ministry: Mapped[str] = mapped_column(String(300), default="")
+    since: Mapped[int | None] = mapped_column(Integer)
+
+
+class State(Model):
+    """A state or union territory, keyed by its ISO 3166-2:IN suffix."""
+
+    __tablename__ = "states"
+    __table_args__ = (CheckConstraint(_in("kind", [k.value for k in StateKind]), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(8))
+
+
+# ---------------------------------------------------------------------------------------------------
+# People
+
+
+class OrganizationKind(str, enum.Enum):
+    ati = "ati"
+    state_department = "state_department"
+    nodal_agency = "nodal_agency"
+
+
+class Role(str, enum.Enum):
+    trainer = "trainer"
+    submitter = "submitter"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+class Organization(Model):
+    """An Administrative Training Institute, a state department or a central nodal agency."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (CheckConstraint(_in("kind", [k.value for k in OrganizationKind]), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    state: Mapped[State | None] = relationship()
+
+
+class User(Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", [r.value for r in Role]), name="role"),
+        # Emails are stored lower-cased so that uniqueness is case-insensitive on every backend.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # The state a user acts for when it is not their organisation's (e.g. a central nodal officer's home state).
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+    state: Mapped[State | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cases
+
+
+class Stage(str, enum.Enum):
+    pilot = "pilot"
+    scaled = "scaled"
+    statewide = "statewide"
+    national = "national"
+
+
+class Language(str, enum.Enum):
+    en = "en"
+    hi = "hi"
+
+
+class RevisionStatus(str, enum.Enum):
+    """Where one revision stands. The review workflow (kb.workflow) moves revisions between these."""
+
+    draft = "draft"
+    submitted = "submitted"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    published = "published"
+    superseded = "superseded"  # was published; a later version replaced it
+    rejected = "rejected"
+    archived = "archived"  # was published; withdrawn from the public
+
+
+PUBLIC_ID_PATTERN = re.compile(r"^KB-(\d{4,})$")
+
+
+def format_public_id(number: int) -> str:
+    return f"KB-{number:04d}"
+
+
+case_tags = Table(
+    "case_tags",
+    Model.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class Case(Model):
+    """A practice in the library. Its number gives the public id and is never reused."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("year_started BETWEEN 1980 AND 2100", name="year_started"),
+        CheckConstraint(_in("stage", [s.value for s in Stage]), name="stage"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
+        # The list pages filter published cases by MMP or state and sort them by date.
+        Index("ix_cases_mmp_published", "mmp_id", "first_published_at"),
+        Index("ix_cases_state_published", "state_id", "first_published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    mmp_id: Mapped[int] = mapped_column(ForeignKey("mmps.id"))
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    department: Mapped[str] = mapped_column(String(300))
+    year_started: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True, name="fk_cases_published_revision_id_revisions"),
+        index=True,
+    )
+    first_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    mmp: Mapped[Mmp] = relationship()
+    state: Mapped[State | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=case_tags, order_by="Tag.name")
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="case", foreign_keys="Revision.case_id", order_by="Revision.number"
+    )
+    published_revision: Mapped[Revision | None] = relationship(foreign_keys=[published_revision_id], post_update=True)
+
+    @property
+    def public_id(self) -> str:
+        return format_public_id(self.number)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_revision_id is not None
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+
+class Revision(Model):
+    """One numbered version of a case's content."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("case_id", "number", name="uq_revisions_case_id_number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint(_in("status", [s.value for s in RevisionStatus]), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="revisions", foreign_keys=[case_id])
+    author: Mapped[User | None] = relationship()
+    outcomes: Mapped[list[OutcomeFigure]] = relationship(
+        order_by="OutcomeFigure.position", cascade="all, delete-orphan"
+    )
+    links: Mapped[list[CaseLink]] = relationship(order_by="CaseLink.position", cascade="all, delete-orphan")
+    contacts: Mapped[list[CaseContact]] = relationship(
+        order_by="CaseContact.position", cascade="all, delete-orphan"
+    )
+
+
+class OutcomeFigure(Model):
+    """A measured result: a label with the value before and after the practice."""
+
+    __tablename__ = "outcome_figures"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "position", name="uq_outcome_figures_revision_id_position"),
+        CheckConstraint("before_value IS NOT NULL OR after_value IS NOT NULL", name="has_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    before_value: Mapped[float | None] = mapped_column(Float)
+    after_value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class CaseLink(Model):
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("revision_id", "position", name="uq_case_links_revision_id_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000))
+
+
+class CaseContact(Model):
+    __tablename__ = "case_contacts"
+    __table_args__ = (UniqueConstraint("revision_id", "position", name="uq_case_contacts_revision_id_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    organization: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class StatusEvent(Model):
+    """Append-only audit trail: every status change of a case's revisions, who made it, when and why.
+
+    The migration installs triggers that make UPDATE and DELETE on this table fail on both SQLite and
+    PostgreSQL, so no code path (nor a stray SQL session) can rewrite history.
+    """
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+    revision: Mapped[Revision | None] = relationship()

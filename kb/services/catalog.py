@@ -1,0 +1,284 @@
+"""The public library: what anyone may read. Every query here sees published revisions only.
+
+Listing and filtering without search text live here; text search goes through ``kb.search``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from kb.errors import NotFound, ValidationError
+from kb.extensions import db
+from kb.models import (
+    PUBLIC_ID_PATTERN,
+    Case,
+    Mmp,
+    MmpCategory,
+    Revision,
+    RevisionStatus,
+    State,
+    Tag,
+    case_tags,
+)
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+FACETS = ("mmp", "state", "year", "tag", "language")
+SORTS = ("relevance", "newest", "title")
+
+
+@dataclasses.dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+@dataclasses.dataclass
+class CaseFilters:
+    """Facet filters: OR within one facet, AND across facets."""
+
+    mmp: list[str] = dataclasses.field(default_factory=list)
+    state: list[str] = dataclasses.field(default_factory=list)
+    year: list[int] = dataclasses.field(default_factory=list)
+    tag: list[str] = dataclasses.field(default_factory=list)
+    language: list[str] = dataclasses.field(default_factory=list)
+
+    def active(self) -> dict[str, list]:
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+
+
+def parse_paging(page: str | None, per_page: str | None) -> tuple[int, int]:
+    """Validate ``page`` / ``per_page`` request values; raise ``ValidationError`` naming the field."""
+    fields = {}
+    try:
+        page_number = int(page) if page not in (None, "") else 1
+        if page_number < 1:
+            raise ValueError
+    except ValueError:
+        fields["page"] = "must be a whole number from 1"
+        page_number = 1
+    try:
+        size = int(per_page) if per_page not in (None, "") else DEFAULT_PER_PAGE
+        if not 1 <= size <= MAX_PER_PAGE:
+            raise ValueError
+    except ValueError:
+        fields["per_page"] = f"must be a whole number from 1 to {MAX_PER_PAGE}"
+        size = DEFAULT_PER_PAGE
+    if fields:
+        raise ValidationError("Invalid paging.", fields)
+    return page_number, size
+
+
+def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
+    """Build filters from repeated request values; unknown years are a ``ValidationError``."""
+    years = []
+    for raw in values.get("year", []):
+        if not str(raw).strip().isdigit():
+            raise ValidationError("Invalid filter.", {"year": f"'{raw}' is not a year"})
+        years.append(int(raw))
+    clean = lambda name: [v.strip() for v in values.get(name, []) if v and v.strip()]  # noqa: E731
+    return CaseFilters(mmp=clean("mmp"), state=clean("state"), year=years, tag=clean("tag"),
+                       language=clean("language"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Single cases
+
+
+def get_published_case(public_id: str) -> Case:
+    """The case with this public id, if it has a published revision; ``NotFound`` otherwise."""
+    number = _number_of(public_id)
+    case = db.session.scalar(
+        select(Case)
+        .where(Case.number == number, Case.published_revision_id.is_not(None))
+        .options(
+            joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
+            joinedload(Case.published_revision).selectinload(Revision.outcomes),
+            joinedload(Case.published_revision).selectinload(Revision.links),
+            joinedload(Case.published_revision).selectinload(Revision.contacts),
+        )
+    )
+    if case is None:
+        raise NotFound(f"No published case {public_id}.")
+    return case
+
+
+def get_public_version(public_id: str, version: int) -> tuple[Case, Revision]:
+    """A version that was published once (live or superseded): permanent references stay valid."""
+    case = get_published_case(public_id)
+    revision = db.session.scalar(
+        select(Revision).where(
+            Revision.case_id == case.id,
+            Revision.number == version,
+            Revision.status.in_([RevisionStatus.published.value, RevisionStatus.superseded.value]),
+        )
+    )
+    if revision is None:
+        raise NotFound(f"Case {public_id} has no published version {version}.")
+    return case, revision
+
+
+def public_versions(case: Case) -> list[Revision]:
+    return list(db.session.scalars(
+        select(Revision)
+        .where(Revision.case_id == case.id,
+               Revision.status.in_([RevisionStatus.published.value, RevisionStatus.superseded.value]))
+        .order_by(Revision.number.desc())
+    ))
+
+
+def _number_of(public_id: str) -> int:
+    match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
+    if not match:
+        raise NotFound(f"No published case {public_id}.")
+    return int(match.group(1))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lists
+
+
+def _published() -> Select:
+    return (
+        select(Case)
+        .join(Revision, Revision.id == Case.published_revision_id)
+        .options(joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
+                 joinedload(Case.published_revision))
+    )
+
+
+def _apply_filters(query: Select, filters: CaseFilters, skip: str | None = None) -> Select:
+    if filters.mmp and skip != "mmp":
+        query = query.where(Case.mmp_id.in_(select(Mmp.id).where(Mmp.slug.in_(filters.mmp))))
+    if filters.state and skip != "state":
+        query = query.where(Case.state_id.in_(select(State.id).where(State.code.in_(filters.state))))
+    if filters.year and skip != "year":
+        query = query.where(Case.year_started.in_(filters.year))
+    if filters.language and skip != "language":
+        query = query.where(Case.language.in_(filters.language))
+    if filters.tag and skip != "tag":
+        tagged = select(case_tags.c.case_id).join(Tag, Tag.id == case_tags.c.tag_id).where(Tag.name.in_(filters.tag))
+        query = query.where(Case.id.in_(tagged))
+    return query
+
+
+def list_published_cases(filters: CaseFilters | None = None, *, sort: str = "newest", page: int = 1,
+                         per_page: int = DEFAULT_PER_PAGE) -> Page:
+    """Published cases matching the filters, newest first (or by title), one page of them."""
+    filters = filters or CaseFilters()
+    query = _apply_filters(_published(), filters)
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+    if sort == "title":
+        query = query.order_by(func.lower(Revision.title), Case.number)
+    else:
+        query = query.order_by(Case.first_published_at.desc(), Case.number.desc())
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+def facet_counts(filters: CaseFilters | None = None) -> dict[str, list[dict]]:
+    """Counts per facet value over published cases; each facet ignores its own filter so users can widen."""
+    filters = filters or CaseFilters()
+    base = lambda facet: _apply_filters(  # noqa: E731
+        select(Case.id).where(Case.published_revision_id.is_not(None)), filters, skip=facet
+    ).subquery()
+
+    def counted(facet: str, column, joins) -> list[dict]:
+        ids = base(facet)
+        query = select(column, func.count()).select_from(ids)
+        for target, condition in joins(ids):
+            query = query.join(target, condition)
+        rows = db.session.execute(query.group_by(column).order_by(func.count().desc(), column)).all()
+        return [{"value": value, "count": count} for value, count in rows if value is not None]
+
+    return {
+        "mmp": counted("mmp", Mmp.slug, lambda ids: [(Case, Case.id == ids.c.id), (Mmp, Mmp.id == Case.mmp_id)]),
+        "state": counted("state", State.code, lambda ids: [(Case, Case.id == ids.c.id), (State, State.id == Case.state_id)]),
+        "year": counted("year", Case.year_started, lambda ids: [(Case, Case.id == ids.c.id)]),
+        "tag": counted("tag", Tag.name, lambda ids: [(case_tags, case_tags.c.case_id == ids.c.id), (Tag, Tag.id == case_tags.c.tag_id)]),
+        "language": counted("language", Case.language, lambda ids: [(Case, Case.id == ids.c.id)]),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Taxonomy pages
+
+
+def taxonomy() -> tuple[list[Mmp], list[State]]:
+    mmps = list(db.session.scalars(select(Mmp).order_by(Mmp.id)))
+    states = list(db.session.scalars(select(State).order_by(State.kind, State.name)))
+    return mmps, states
+
+
+def _published_counts(column) -> dict:
+    rows = db.session.execute(
+        select(column, func.count()).where(Case.published_revision_id.is_not(None)).group_by(column)
+    ).all()
+    return {key: count for key, count in rows}
+
+
+@dataclasses.dataclass
+class Overview:
+    case_count: int
+    state_count: int
+    mmp_count: int
+    newest: list[Case]
+    mmps_by_category: dict[str, list[tuple[Mmp, int]]]
+    states: list[tuple[State, int]]
+    central_count: int
+
+
+def library_overview(newest: int = 6) -> Overview:
+    """What the home page shows: counts, the newest cases, and browse lists with counts."""
+    by_mmp = _published_counts(Case.mmp_id)
+    by_state = _published_counts(Case.state_id)
+    mmps, states = taxonomy()
+    grouped: dict[str, list[tuple[Mmp, int]]] = {c.value: [] for c in MmpCategory}
+    for mmp in mmps:
+        grouped[mmp.category].append((mmp, by_mmp.get(mmp.id, 0)))
+    return Overview(
+        case_count=sum(by_mmp.values()),
+        state_count=len([s for s in by_state if s is not None]),
+        mmp_count=len(by_mmp),
+        newest=list_published_cases(per_page=newest).items,
+        mmps_by_category=grouped,
+        states=[(state, by_state.get(state.id, 0)) for state in states],
+        central_count=by_state.get(None, 0),
+    )
+
+
+def get_mmp(slug: str) -> Mmp:
+    mmp = db.session.scalar(select(Mmp).where(Mmp.slug == slug))
+    if mmp is None:
+        raise NotFound(f"No Mission Mode Project '{slug}'.")
+    return mmp
+
+
+def get_state(code: str) -> State:
+    state = db.session.scalar(select(State).where(State.code == (code or "").upper()))
+    if state is None:
+        raise NotFound(f"No state or union territory '{code}'.")
+    return state
+
+
+__all__ = [
+    "CaseFilters", "Page", "Overview", "parse_paging", "parse_filters", "get_published_case", "get_public_version",
+    "public_versions", "list_published_cases", "facet_counts", "taxonomy", "library_overview", "get_mmp", "get_state",
+]

@@ -1,0 +1,45 @@
+"""Error pages: HTML for the site, JSON (per ../shared/API.md) for anything under /api/."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from kb.errors import KbError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None):
+    payload = {"error": {"code": code, "message": message}}
+    if fields:
+        payload["error"]["fields"] = fields
+    return jsonify(payload), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(KbError)
+    def domain_error(error: KbError):
+        if wants_json():
+            return json_error(error.status, error.code, error.message, error.fields)
+        return render_template("error.html", status=error.status, message=error.message, fields=error.fields), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_")
+        if wants_json():
+            return json_error(error.code or 500, code, error.description or error.name)
+        return render_template("error.html", status=error.code, message=None, fields=None), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "server_error", _("Something went wrong on our side. It has been logged."))
+        return render_template("error.html", status=500, message=None, fields=None), 500

