@@ -1,0 +1,104 @@
+"""GET /api/v1/taxonomy, /api/v1/cases and /api/v1/cases/<id> as ../shared/API.md says."""
+from __future__ import annotations
+
+
+def test_taxonomy_lists_44_mmps_and_36_states(client, app):
+    data = client.get("/api/v1/taxonomy").get_json()
+    assert len(data["mmps"]) == 44 and len(data["states"]) == 36
+    assert {"slug": "land-records", "name": "Land Records (NLRMP / DILRMP)", "category": "state"} in data["mmps"]
+    assert {m["category"] for m in data["mmps"]} == {"central", "state", "integrated"}
+    assert {"code": "DL", "name": "Delhi", "kind": "ut"} in data["states"]
+
+
+def test_case_list_has_the_contract_shape(client, library):
+    data = client.get("/api/v1/cases?per_page=5").get_json()
+    assert set(data) == {"total", "page", "per_page", "results", "facets", "suggestion"}
+    assert data["total"] == len(library.created) and data["page"] == 1 and data["per_page"] == 5
+    assert len(data["results"]) == 5
+    assert set(data["results"][0]) == {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight"}
+    assert set(data["facets"]) == {"mmp", "state", "year", "tag", "language"}
+    assert sum(f["count"] for f in data["facets"]["language"]) == data["total"]
+
+
+def test_filters_combine_or_within_and_across_facets(client, make_case):
+    make_case(901, state="KL", mmp="pds", language="en")
+    make_case(902, state="KA", mmp="pds", year=2010)
+    make_case(903, state="KA", mmp="land-records", year=2010)
+    ids = lambda q: sorted(r["id"] for r in client.get(f"/api/v1/cases?{q}").get_json()["results"])  # noqa: E731
+    assert ids("state=KL&state=KA&mmp=pds") == ["KB-0901", "KB-0902"]
+    assert ids("year=2010&mmp=land-records") == ["KB-0903"]
+    assert ids("tag=kiosks&state=KA") == ["KB-0902", "KB-0903"]
+
+
+def test_each_facet_counts_ignore_their_own_filter_so_users_can_widen(client, make_case):
+    make_case(901, state="KL", mmp="pds")
+    make_case(902, state="KA", mmp="pds")
+    make_case(903, state="KA", mmp="land-records")
+    facets = client.get("/api/v1/cases?state=KL").get_json()["facets"]
+    assert {f["value"]: f["count"] for f in facets["state"]} == {"KA": 2, "KL": 1}
+    assert {f["value"]: f["count"] for f in facets["mmp"]} == {"pds": 1}
+
+
+def test_sort_by_title_and_newest(client, make_case):
+    make_case(901, title="Beta practice", published=__import__("datetime").date(2026, 3, 1))
+    make_case(902, title="Alpha practice", published=__import__("datetime").date(2026, 1, 1))
+    titles = lambda s: [r["title"] for r in client.get(f"/api/v1/cases?sort={s}").get_json()["results"]]  # noqa: E731
+    assert titles("title") == ["Alpha practice", "Beta practice"]
+    assert titles("newest") == ["Beta practice", "Alpha practice"]
+
+
+def test_pagination_total_stays_correct_across_pages(client, make_case):
+    for number in range(901, 926):
+        make_case(number)
+    page3 = client.get("/api/v1/cases?per_page=10&page=3").get_json()
+    assert page3["total"] == 25 and len(page3["results"]) == 5
+
+
+def test_bad_paging_is_a_400_with_the_field_named(client, app):
+    for query, field in (("page=abc", "page"), ("page=0", "page"), ("per_page=0", "per_page"),
+                         ("per_page=101", "per_page"), ("per_page=x", "per_page"), ("sort=random", "sort"),
+                         ("year=abc", "year")):
+        response = client.get(f"/api/v1/cases?{query}")
+        assert response.status_code == 400, query
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid" and field in error["fields"], query
+
+
+def test_case_detail_has_the_contract_fields(client, make_case):
+    make_case(901)
+    data = client.get("/api/v1/cases/KB-0901").get_json()
+    for key in ("id", "title", "summary", "body", "body_html", "mmp", "state", "year", "tags", "language", "version",
+                "published_at", "url", "citation", "adoptions", "attachments"):
+        assert key in data, key
+    assert data["id"] == "KB-0901" and data["version"] == 1 and data["mmp"] == "land-records" and data["state"] == "KA"
+    assert data["url"] == "http://kb.test/cases/KB-0901"
+    assert "<h2>Problem</h2>" in data["body_html"]
+    assert "Sample practice number 901 (Version 1, KB-0901)" in data["citation"]
+    assert data["outcomes"][0] == {"label": "Waiting time", "before": 30.0, "after": 1.0, "unit": "days",
+                                   "source": "https://example.org/report"}
+
+
+def test_case_id_is_stable_across_versions(client, make_case):
+    make_case(901, title="First title here")
+    make_case(901, title="Second title here")
+    data = client.get("/api/v1/cases/KB-0901").get_json()
+    assert data["id"] == "KB-0901" and data["version"] == 2 and data["title"] == "Second title here"
+
+
+def test_unknown_case_is_a_json_404(client, app):
+    for path in ("/api/v1/cases/KB-9999", "/api/v1/cases/not-an-id", "/api/v1/no-such-endpoint"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_unpublished_cases_are_invisible_in_the_api(client, make_case, make_unpublished_case):
+    make_case(901)
+    make_unpublished_case(950)
+    data = client.get("/api/v1/cases?per_page=100").get_json()
+    assert [r["id"] for r in data["results"]] == ["KB-0901"]
+    assert "TR" not in {f["value"] for f in data["facets"]["state"]}
+    assert "pds" not in {f["value"] for f in data["facets"]["mmp"]}
+    assert not any(f["value"].startswith("secret") for f in data["facets"]["tag"])
+    assert client.get("/api/v1/cases/KB-0950").status_code == 404
+    assert client.get("/api/v1/cases?state=TR").get_json()["total"] == 0
