@@ -27,6 +27,7 @@ install: $(STAMP)
 setup: install
 	$(KB) db upgrade
 	$(KB) content import content
+	$(KB) index rebuild
 	$(KB) demo-accounts
 
 run: setup

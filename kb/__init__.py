@@ -61,7 +61,10 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
+
+    from kb import search
+
+    search.init_app(app)
 
     from kb.models import User
 

@@ -29,7 +29,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (content_group, users_group, orgs_group, demo_command, serve_command):
+    for command in (content_group, index_group, users_group, orgs_group, demo_command, serve_command):
         app.cli.add_command(command)
 
 
@@ -72,10 +72,12 @@ def content_group():
 @with_appcontext
 def content_import(folder: Path):
     """Upsert taxonomy and case files from FOLDER (idempotent); exit 1 if any file failed."""
+    from kb import search
     from kb.content import ContentError, import_content
 
     try:
-        report = import_content(folder, progress=_progress("imported"))
+        with search.sync_suspended():  # one index sync at the end, not one per file
+            report = import_content(folder, progress=_progress("imported"))
     except ContentError as error:  # a broken taxonomy file stops everything: cases depend on it
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -84,7 +86,8 @@ def content_import(folder: Path):
             log.error("%s: %s: %s", error.path, field, reason)
     log.info("cases: %d created, %d updated, %d unchanged, %d failed",
              len(report.created), len(report.updated), len(report.unchanged), len(report.errors))
-    _after_content_change()
+    applied = search.sync(blocking=True)
+    log.info("search index: %d pending changes applied", applied)
     if not report.ok:
         sys.exit(1)
 
@@ -100,8 +103,71 @@ def content_export(folder: Path):
     log.info("exported %d published cases to %s", count, folder)
 
 
-def _after_content_change() -> None:
-    """Hook for what must follow a content change (the search index, once it exists)."""
+# ---------------------------------------------------------------------------------------------------
+# search index
+
+
+@click.group("index", help="The search index of this host.")
+def index_group():
+    pass
+
+
+@index_group.command("rebuild")
+@with_appcontext
+def index_rebuild():
+    """Build a fresh index from the database and swap it in atomically."""
+    from kb import search
+
+    count = search.rebuild(progress=_progress("indexed"))
+    log.info("search index rebuilt with %d published cases", count)
+
+
+@index_group.command("sync")
+@click.option("--follow", is_flag=True, help="keep running, applying changes as they are queued")
+@click.option("--interval", default=1.0, show_default=True, help="seconds between polls with --follow")
+@with_appcontext
+def index_sync(follow: bool, interval: float):
+    """Apply pending changes from the outbox to this host's index."""
+    import time
+
+    from kb import search
+
+    while True:
+        applied = search.sync(blocking=True)
+        if applied or not follow:
+            log.info("search index: %d pending changes applied", applied)
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@index_group.command("check")
+@with_appcontext
+def index_check():
+    """Compare index and database (ids and versions); exit 1 on any difference."""
+    from kb import search
+
+    difference = search.check()
+    for public_id in difference.missing:
+        click.echo(f"missing from index: {public_id}")
+    for public_id in difference.extra:
+        click.echo(f"in index but not published: {public_id}")
+    for public_id, indexed, published in difference.stale:
+        click.echo(f"stale: {public_id} indexed v{indexed}, published v{published}")
+    click.echo(f"pending outbox rows: {difference.pending}")
+    if not difference.in_sync:
+        sys.exit(1)
+    click.echo("index and database agree")
+
+
+@index_group.command("prune")
+@click.option("--days", default=7, show_default=True, help="keep outbox rows this many days")
+@with_appcontext
+def index_prune(days: int):
+    """Delete outbox rows older than --days (an index further behind rebuilds itself)."""
+    from kb import search
+
+    log.info("pruned %d outbox rows", search.prune(days))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -172,8 +238,16 @@ def demo_command():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=lambda: (os.cpu_count() or 1) * 2, type=int,
               help="gunicorn sync workers [default: 2 per core]")
+@with_appcontext
 def serve_command(host: str, port: int, workers: int):
     """Serve the site with gunicorn (a production WSGI server)."""
+    from kb import search
+
+    if search.ensure_index():
+        log.info("search index was missing or unreadable: rebuilt from the database")
+    search.sync(blocking=True)
+    # Each worker applies queued changes from a background thread (see kb.search).
+    os.environ.setdefault("KB_INDEX_SYNC", "background")
     arguments = [
         sys.executable, "-m", "gunicorn", "kb.wsgi:app",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "sync",

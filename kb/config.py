@@ -52,6 +52,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "KB_ENV": env,
         "SQLALCHEMY_DATABASE_URI": os.environ.get("KB_DATABASE_URL") or f"sqlite:///{folder / 'kb.sqlite3'}",
         "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
+        "KB_INDEX_SYNC": os.environ.get("KB_INDEX_SYNC", "inline"),
         "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "kb — e-Governance Knowledge Repository"),
         "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "en",

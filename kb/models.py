@@ -373,3 +373,35 @@ class StatusEvent(Model):
 
     actor: Mapped[User | None] = relationship()
     revision: Mapped[Revision | None] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Search outbox
+
+
+class SearchOutbox(Model):
+    """One pending change to what is published, written in the same transaction as the change.
+
+    Each search index (one per app host) applies rows in id order and remembers, inside its own index
+    commit, the last id it applied; rows are pruned only after a retention period, never on read, so
+    every host's index sees every row. On PostgreSQL the inserts are serialised with a transaction-scoped
+    advisory lock, so ids become visible in commit order and a reader can never skip past a row that is
+    still in flight (see kb.search.outbox).
+    """
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(db.BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SearchOutboxState(Model):
+    """A single row: the highest outbox id that pruning has deleted. An index behind it must rebuild."""
+
+    __tablename__ = "search_outbox_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(db.BigInteger().with_variant(Integer, "sqlite"), default=0)

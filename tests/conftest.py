@@ -114,9 +114,13 @@ def runner(app):
 
 @pytest.fixture
 def library(app):
-    """The seeded library from content/, imported as ``make run`` does."""
-    report = import_content(CONTENT)
+    """The seeded library from content/, imported as ``make run`` does (one index sync at the end)."""
+    from kb import search
+
+    with search.sync_suspended():
+        report = import_content(CONTENT)
     assert report.ok, [str(e) for e in report.errors]
+    search.sync()
     return report
 
 

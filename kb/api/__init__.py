@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from kb.api.serializers import case_detail, case_summary
-from kb.errors import ValidationError
 from kb.extensions import csrf
 from kb.services import catalog
 
@@ -26,20 +25,24 @@ def taxonomy():
 def list_cases():
     page, per_page = catalog.parse_paging(request.args.get("page"), request.args.get("per_page"))
     filters = catalog.parse_filters(request.args.to_dict(flat=False))
-    sort = request.args.get("sort") or "newest"
-    if sort not in catalog.SORTS:
-        raise ValidationError("Invalid sort.", {"sort": f"must be one of {', '.join(catalog.SORTS)}"})
-    results = catalog.list_published_cases(filters, sort=sort, page=page, per_page=per_page)
+    results = catalog.search_cases(request.args.get("q"), filters, sort=request.args.get("sort") or None,
+                                   page=page, per_page=per_page)
     return {
         "total": results.total,
         "page": results.page,
         "per_page": results.per_page,
-        "results": [case_summary(case) for case in results.items],
-        "facets": catalog.facet_counts(filters),
-        "suggestion": None,
+        "results": [case_summary(case, results.highlights[case.public_id][1]) for case in results.items],
+        "facets": results.facets,
+        "suggestion": results.suggestion,
+        "notices": results.notices,
     }
 
 
 @api.get("/cases/<public_id>")
 def get_case(public_id: str):
     return case_detail(catalog.get_published_case(public_id))
+
+
+@api.get("/cases/<public_id>/similar")
+def similar_cases(public_id: str):
+    return {"results": [case_summary(case) for case in catalog.similar_cases(public_id)]}

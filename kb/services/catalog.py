@@ -26,7 +26,7 @@ from kb.models import (
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-FACETS = ("mmp", "state", "year", "tag", "language")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language")
 SORTS = ("relevance", "newest", "title")
 
 
@@ -55,6 +55,7 @@ class CaseFilters:
     """Facet filters: OR within one facet, AND across facets."""
 
     mmp: list[str] = dataclasses.field(default_factory=list)
+    mmp_category: list[str] = dataclasses.field(default_factory=list)
     state: list[str] = dataclasses.field(default_factory=list)
     year: list[int] = dataclasses.field(default_factory=list)
     tag: list[str] = dataclasses.field(default_factory=list)
@@ -94,7 +95,7 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
             raise ValidationError("Invalid filter.", {"year": f"'{raw}' is not a year"})
         years.append(int(raw))
     clean = lambda name: [v.strip() for v in values.get(name, []) if v and v.strip()]  # noqa: E731
-    return CaseFilters(mmp=clean("mmp"), state=clean("state"), year=years, tag=clean("tag"),
+    return CaseFilters(mmp=clean("mmp"), mmp_category=clean("mmp_category"), state=clean("state"), year=years, tag=clean("tag"),
                        language=clean("language"))
 
 
@@ -165,6 +166,8 @@ def _published() -> Select:
 
 
 def _apply_filters(query: Select, filters: CaseFilters, skip: str | None = None) -> Select:
+    if filters.mmp_category and skip != "mmp_category":
+        query = query.where(Case.mmp_id.in_(select(Mmp.id).where(Mmp.category.in_(filters.mmp_category))))
     if filters.mmp and skip != "mmp":
         query = query.where(Case.mmp_id.in_(select(Mmp.id).where(Mmp.slug.in_(filters.mmp))))
     if filters.state and skip != "state":
@@ -191,30 +194,6 @@ def list_published_cases(filters: CaseFilters | None = None, *, sort: str = "new
         query = query.order_by(Case.first_published_at.desc(), Case.number.desc())
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
-
-
-def facet_counts(filters: CaseFilters | None = None) -> dict[str, list[dict]]:
-    """Counts per facet value over published cases; each facet ignores its own filter so users can widen."""
-    filters = filters or CaseFilters()
-    base = lambda facet: _apply_filters(  # noqa: E731
-        select(Case.id).where(Case.published_revision_id.is_not(None)), filters, skip=facet
-    ).subquery()
-
-    def counted(facet: str, column, joins) -> list[dict]:
-        ids = base(facet)
-        query = select(column, func.count()).select_from(ids)
-        for target, condition in joins(ids):
-            query = query.join(target, condition)
-        rows = db.session.execute(query.group_by(column).order_by(func.count().desc(), column)).all()
-        return [{"value": value, "count": count} for value, count in rows if value is not None]
-
-    return {
-        "mmp": counted("mmp", Mmp.slug, lambda ids: [(Case, Case.id == ids.c.id), (Mmp, Mmp.id == Case.mmp_id)]),
-        "state": counted("state", State.code, lambda ids: [(Case, Case.id == ids.c.id), (State, State.id == Case.state_id)]),
-        "year": counted("year", Case.year_started, lambda ids: [(Case, Case.id == ids.c.id)]),
-        "tag": counted("tag", Tag.name, lambda ids: [(case_tags, case_tags.c.case_id == ids.c.id), (Tag, Tag.id == case_tags.c.tag_id)]),
-        "language": counted("language", Case.language, lambda ids: [(Case, Case.id == ids.c.id)]),
-    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -279,6 +258,61 @@ def get_state(code: str) -> State:
 
 
 __all__ = [
-    "CaseFilters", "Page", "Overview", "parse_paging", "parse_filters", "get_published_case", "get_public_version",
-    "public_versions", "list_published_cases", "facet_counts", "taxonomy", "library_overview", "get_mmp", "get_state",
+    "SearchPage", "search_cases", "similar_cases", "CaseFilters", "Page", "Overview", "parse_paging", "parse_filters", "get_published_case", "get_public_version",
+    "public_versions", "list_published_cases", "taxonomy", "library_overview", "get_mmp", "get_state",
 ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Search
+
+
+@dataclasses.dataclass
+class SearchPage(Page):
+    """One page of search results: the published cases, their highlights, facets and hints."""
+
+    highlights: dict = dataclasses.field(default_factory=dict)  # public id -> (title html, snippet html)
+    facets: dict = dataclasses.field(default_factory=dict)
+    suggestion: str | None = None
+    notices: list = dataclasses.field(default_factory=list)
+    matched_any_word: bool = False
+    query_text: str = ""
+
+
+def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str | None = None, page: int = 1,
+                 per_page: int = DEFAULT_PER_PAGE) -> SearchPage:
+    """Search the published library (text, facets, sort, page) through the search index."""
+    from kb import search
+
+    filters = filters or CaseFilters()
+    sort = sort or ("relevance" if (q or "").strip() else "newest")
+    if sort not in SORTS:
+        raise ValidationError("Invalid sort.", {"sort": f"must be one of {', '.join(SORTS)}"})
+    results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page)
+    ids = [hit.public_id for hit in results.hits]
+    cases = _published_by_public_id(ids)
+    return SearchPage(
+        items=[cases[i] for i in ids if i in cases], total=results.total, page=page, per_page=per_page,
+        highlights={hit.public_id: (hit.title_html, hit.highlight_html) for hit in results.hits},
+        facets=results.facets, suggestion=results.suggestion, notices=results.notices,
+        matched_any_word=results.matched_any_word, query_text=results.query_text,
+    )
+
+
+def similar_cases(public_id: str, limit: int = 5) -> list[Case]:
+    """Published cases like this one (never itself); ``NotFound`` if the case is not published."""
+    from kb import search
+
+    case = get_published_case(public_id)
+    ids = [i for i in search.similar(case.public_id, limit) if i != case.public_id]
+    found = _published_by_public_id(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def _published_by_public_id(ids: list[str]) -> dict[str, Case]:
+    """Load cases for search hits, re-checking in the database that each is published right now."""
+    numbers = [_number_of(i) for i in ids]
+    if not numbers:
+        return {}
+    cases = db.session.scalars(_published().where(Case.number.in_(numbers))).unique()
+    return {case.public_id: case for case in cases}

@@ -21,14 +21,26 @@ def home():
 
 @public.get("/cases")
 def case_list():
+    """Search and browse: the URL holds the whole state (query, filters, sort, page)."""
     page, _ = _paging()
     filters = catalog.parse_filters(request.args.to_dict(flat=False))
-    sort = request.args.get("sort", "newest")
-    results = catalog.list_published_cases(filters, sort=sort if sort in catalog.SORTS else "newest", page=page)
+    q = request.args.get("q", "")
+    sort = request.args.get("sort") or None
+    results = catalog.search_cases(q, filters, sort=sort if sort in catalog.SORTS else None, page=page)
     mmps, states = catalog.taxonomy()
-    return render_template("cases/list.html", results=results, filters=filters, sort=sort,
-                           facets=catalog.facet_counts(filters), mmps={m.slug: m for m in mmps},
-                           states={s.code: s for s in states})
+    return render_template("cases/list.html", results=results, filters=filters, q=q,
+                           sort=sort or ("relevance" if q.strip() else "newest"),
+                           mmps={m.slug: m for m in mmps}, states={s.code: s for s in states})
+
+
+@public.get("/search")
+def search_alias():
+    return redirect(url_for(".case_list", **request.args.to_dict(flat=False)))
+
+
+@public.get("/help/search")
+def search_help():
+    return render_template("help_search.html")
 
 
 @public.get("/cases/<public_id>")
@@ -49,6 +61,7 @@ def _render_case(case, revision):
     return render_template(
         "cases/show.html", case=case, revision=revision, is_latest=revision.id == case.published_revision_id,
         versions=catalog.public_versions(case), citation=format_citation(case, revision),
+        similar=catalog.similar_cases(case.public_id),
     )
 
 

@@ -12,11 +12,11 @@ def test_taxonomy_lists_44_mmps_and_36_states(client, app):
 
 def test_case_list_has_the_contract_shape(client, library):
     data = client.get("/api/v1/cases?per_page=5").get_json()
-    assert set(data) == {"total", "page", "per_page", "results", "facets", "suggestion"}
+    assert {"total", "page", "per_page", "results", "facets", "suggestion"} <= set(data)
     assert data["total"] == len(library.created) and data["page"] == 1 and data["per_page"] == 5
     assert len(data["results"]) == 5
     assert set(data["results"][0]) == {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight"}
-    assert set(data["facets"]) == {"mmp", "state", "year", "tag", "language"}
+    assert {"mmp", "state", "year", "tag", "language"} <= set(data["facets"])
     assert sum(f["count"] for f in data["facets"]["language"]) == data["total"]
 
 

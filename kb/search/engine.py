@@ -1,0 +1,279 @@
+"""Searching: one long-lived searcher per process, refreshed (not reopened) per request.
+
+``SearchEngine.search`` does what the search page and the API need in one pass: parse, match,
+filter, count facets, rank one page, highlight it, and suggest a correction when few results came back.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import threading
+
+import numpy as np
+from whoosh import highlight
+from whoosh.collectors import TimeLimitCollector
+from whoosh.searching import TimeLimit
+
+from kb.search import query as query_module
+from kb.search.analysis import STOP_LIST, text_analyzer
+from kb.search.analysis import words as analyzed_words
+from kb.search.documents import META_ID
+from kb.search.facets import FACETS, FacetArrays
+from kb.search.store import IndexStore
+
+log = logging.getLogger(__name__)
+SUGGEST_BELOW = 3  # compute "did you mean" only when a search found fewer hits than this
+_TEXT_ANALYZER = text_analyzer()
+PHRASE_TIME_LIMIT = 0.25  # seconds: a phrase of two very common words must not take the site down
+
+
+@dataclasses.dataclass
+class Hit:
+    public_id: str
+    score: float | None
+    title_html: str
+    highlight_html: str
+
+
+@dataclasses.dataclass
+class SearchResults:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    suggestion: str | None
+    notices: list[str]
+    query_text: str
+    matched_any_word: bool = False  # the all-words search found nothing; these match any word
+
+
+class MarkFormatter(highlight.Formatter):
+    """Escaped text; matched words wrapped in a bare <mark>, the only markup in a snippet."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>%s</mark>" % html.escape(highlight.get_text(text, token, replace), quote=False)
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+class SearchEngine:
+    def __init__(self, index_dir: str):
+        self.store = IndexStore(index_dir)
+        self._lock = threading.RLock()
+        self._path = None
+        self._ix = None
+        self._searcher = None
+        self._arrays: tuple[tuple, FacetArrays] | None = None
+
+    # -- the shared searcher -------------------------------------------------------------------------
+
+    def searcher(self):
+        """The process's searcher, refreshed if the index changed or a rebuild swapped it."""
+        with self._lock:
+            path = self.store.current_path()
+            if path != self._path or self._searcher is None:
+                self.close()
+                self._ix = self.store.open()
+                self._searcher = self._ix.searcher()
+                self._path = path
+            else:
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._ix is not None:
+                self._ix.close()
+            self._searcher = self._ix = self._path = None
+            self._arrays = None
+
+    def arrays(self, searcher) -> FacetArrays:
+        key = (self._path, searcher.reader().generation(), searcher.doc_count_all())
+        if self._arrays is None or self._arrays[0] != key:
+            meta = searcher.document_number(id=META_ID)
+            self._arrays = (key, FacetArrays.build(searcher.reader(), meta))
+        return self._arrays[1]
+
+    # -- searching -----------------------------------------------------------------------------------
+
+    def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int) -> SearchResults:
+        with self._lock:
+            searcher = self.searcher()
+            arrays = self.arrays(searcher)
+            parsed = query_module.parse(q, searcher.schema, searcher.reader())
+            notices = list(parsed.notices)
+            matched_any = False
+            if parsed.query is None:
+                matched = arrays.live
+            else:
+                matched = self._match(searcher, parsed.query, arrays)
+                if not matched.any() and parsed.any_words is not None:
+                    any_matched = self._match(searcher, parsed.any_words, arrays)
+                    if any_matched.any():
+                        matched, matched_any = any_matched, True
+
+            filter_masks = {
+                facet: arrays.filter_mask(facet, [_coerce(facet, v) for v in values])
+                for facet, values in filters.items() if values and facet in FACETS
+            }
+            final = matched.copy()
+            for mask in filter_masks.values():
+                final &= mask
+            facets = self._facet_counts(arrays, matched, filter_masks, parsed.query is None)
+            total = int(final.sum())
+
+            scored_query = parsed.any_words if matched_any else parsed.query
+            if sort not in ("relevance", "newest", "title"):
+                sort = "relevance"
+            if sort == "relevance" and scored_query is None:
+                sort = "newest"
+            page_docs, scores = self._page(searcher, arrays, scored_query, final, sort, page, per_page)
+            hits = self._hits(searcher, scored_query, page_docs, scores)
+
+            suggestion = None
+            if parsed.query is not None and (total < SUGGEST_BELOW or matched_any):
+                suggestion = self._suggest(searcher, parsed.text, arrays, 0 if matched_any else total)
+            return SearchResults(total=total, page=page, per_page=per_page, hits=hits, facets=facets,
+                                 suggestion=suggestion, notices=notices, query_text=parsed.text,
+                                 matched_any_word=matched_any)
+
+    def _match(self, searcher, query, arrays: FacetArrays) -> np.ndarray:
+        mask = np.zeros(arrays.size, dtype=bool)
+        docs = np.fromiter(query.docs(searcher), dtype=np.int64)
+        if len(docs):
+            mask[docs] = True
+        return mask & arrays.live
+
+    def _facet_counts(self, arrays: FacetArrays, matched, filter_masks, empty_query: bool) -> dict:
+        if empty_query and not filter_masks and arrays.empty_counts is not None:
+            return arrays.empty_counts
+        counts = {}
+        for facet in FACETS:
+            mask = matched.copy()
+            for other, other_mask in filter_masks.items():
+                if other != facet:
+                    mask &= other_mask
+            counts[facet] = arrays.counts(facet, mask)
+        if empty_query and not filter_masks:
+            arrays.empty_counts = counts
+        return counts
+
+    def _page(self, searcher, arrays, query, final, sort, page, per_page):
+        start, stop = (page - 1) * per_page, page * per_page
+        if sort == "relevance":
+            allowed = set(np.nonzero(final)[0].tolist())
+            if not allowed:
+                return [], {}
+            collector = searcher.collector(limit=stop, filter=allowed)
+            limited = TimeLimitCollector(collector, timelimit=PHRASE_TIME_LIMIT, use_alarm=False)
+            try:
+                searcher.search_with_collector(query, limited)
+            except TimeLimit:
+                log.warning("search for %r hit the time limit; ranking what was scored", query)
+            results = limited.results()
+            top = [(hit.docnum, hit.score) for hit in results][start:stop]
+            if len(top) < min(stop, len(allowed)) - start and len(top) < per_page:
+                # The time limit cut the scoring short: fill the page with the remaining matches.
+                seen = {d for d, _ in top}
+                rest = [d for d in np.nonzero(final)[0].tolist() if d not in seen]
+                top += [(d, None) for d in rest[: per_page - len(top)]]
+            return [d for d, _ in top], dict(top)
+        docs = np.nonzero(final)[0]
+        if sort == "newest":
+            order = docs[np.lexsort((-docs, -arrays.published[docs]))]
+        else:
+            order = docs[np.argsort(arrays.title_rank[docs], kind="stable")]
+        return order[start:stop].tolist(), {}
+
+    def _hits(self, searcher, query, docnums, scores) -> list[Hit]:
+        terms = _highlight_terms(query)
+        fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        formatter = MarkFormatter()
+        analyzer = searcher.schema["body"].analyzer
+        hits = []
+        for docnum in docnums:
+            stored = searcher.stored_fields(docnum)
+            title = stored.get("title", "")
+            if terms:
+                title_html = highlight.highlight(title, terms, analyzer, highlight.WholeFragmenter(), formatter) \
+                    or html.escape(title, quote=False)
+                snippet = (highlight.highlight(stored.get("body", ""), terms, analyzer, fragmenter, formatter, top=2)
+                           or highlight.highlight(stored.get("summary", ""), terms, analyzer,
+                                                  highlight.WholeFragmenter(), formatter))
+            else:
+                title_html, snippet = html.escape(title, quote=False), ""
+            if not snippet:
+                snippet = html.escape(stored.get("summary", ""), quote=False)
+            hits.append(Hit(public_id=stored["id"], score=scores.get(docnum), title_html=title_html,
+                            highlight_html=snippet))
+        return hits
+
+    def _suggest(self, searcher, text: str, arrays: FacetArrays, total: int) -> str | None:
+        """Replace each word the vocabulary lacks with its closest known word; keep it if it finds more."""
+        reader = searcher.reader()
+        corrector = searcher.corrector("words")
+        changed = False
+        out = []
+        for token in text.split():
+            bare = token.strip('"()-*').lower()
+            word = analyzed_words(bare)
+            if (token in query_module.OPERATORS or not word or len(word[0]) > 30 or bare in STOP_LIST
+                    or reader.doc_frequency("words", word[0])):
+                out.append(token)
+                continue
+            # Short words have many neighbours at distance 2 ("visa" -> "risk"): allow only one edit.
+            suggestions = corrector.suggest(word[0], limit=1, maxdist=1 if len(word[0]) <= 4 else 2)
+            if suggestions:
+                out.append(token.replace(bare, suggestions[0]) if bare in token else suggestions[0])
+                changed = True
+            else:
+                out.append(token)
+        if not changed:
+            return None
+        suggestion = " ".join(out)
+        parsed = query_module.parse(suggestion, searcher.schema, reader)
+        if parsed.query is None or int(self._match(searcher, parsed.query, arrays).sum()) <= total:
+            return None
+        return suggestion
+
+    # -- similar cases -------------------------------------------------------------------------------
+
+    def similar(self, public_id: str, limit: int = 5) -> list[str]:
+        with self._lock:
+            searcher = self.searcher()
+            arrays = self.arrays(searcher)
+            docnum = arrays.docnum_of.get(public_id)
+            if docnum is None:
+                return []
+            allowed = set(np.nonzero(arrays.live)[0].tolist()) - {docnum}
+            results = searcher.more_like(docnum, "body", top=limit, numterms=25, filter=allowed)
+            return [hit["id"] for hit in results]
+
+
+def _highlight_terms(query) -> frozenset:
+    if query is None:
+        return frozenset()
+    terms = set()
+    for fieldname, text in query.iter_all_terms(phrases=True):
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        if fieldname in ("title", "summary", "body"):
+            terms.add(text)
+        elif fieldname == "words":  # whole words from a prefix expansion: stem them as the body is
+            terms.update(token.text for token in _TEXT_ANALYZER(text))
+    return frozenset(terms)
+
+
+def _coerce(facet: str, value):
+    if facet == "year":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+    return value

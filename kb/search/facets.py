@@ -1,0 +1,116 @@
+"""Facet counting from arrays built once per index generation.
+
+Whoosh's ``groupedby`` rebuilds its categorisers on every search (87% of a search request's time in
+SEARCH-NOTES.md). Here, each facet column is read once per generation into a numpy array of value codes
+(tags, which are multi-valued, as doc/code pairs). A search then turns its matched documents into a
+boolean mask, and each facet's counts are one ``bincount`` over the mask of the query and the *other*
+facets' filters, so a user can see how many they would get by widening the choice.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+SINGLE_VALUED = ("mmp", "mmp_category", "state", "year", "language")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language")
+
+
+@dataclasses.dataclass
+class Column:
+    values: list  # code -> value
+    codes: np.ndarray  # docnum -> code, -1 for none
+    index: dict  # value -> code
+
+
+@dataclasses.dataclass
+class FacetArrays:
+    """Everything about the documents of one index generation that search needs outside Whoosh."""
+
+    size: int
+    live: np.ndarray  # docnum -> is a live case document
+    columns: dict[str, Column]
+    tag_values: list[str]
+    tag_index: dict[str, int]
+    tag_docs: np.ndarray  # one entry per (doc, tag) pair
+    tag_codes: np.ndarray
+    published: np.ndarray  # docnum -> published timestamp (for "newest")
+    title_rank: np.ndarray  # docnum -> position in title order (for "title")
+    docnum_of: dict[str, int]  # public id -> docnum
+    empty_counts: dict[str, list[dict]] | None = None
+
+    @classmethod
+    def build(cls, reader, meta_docnum: int | None) -> "FacetArrays":
+        size = reader.doc_count_all()
+        live = np.zeros(size, dtype=bool)
+        live_ids = list(reader.all_doc_ids())
+        live[live_ids] = True
+        if meta_docnum is not None:
+            live[meta_docnum] = False
+        columns = {}
+        for name in SINGLE_VALUED:
+            raw = list(reader.column_reader(name))
+            values = sorted({v for v in raw if v not in ("", None)}, key=str)
+            index = {v: i for i, v in enumerate(values)}
+            codes = np.fromiter((index.get(v, -1) for v in raw), dtype=np.int32, count=size)
+            columns[name] = Column(values=values, codes=codes, index=index)
+        tag_lists = [(v or "").split("\x1f") if v else [] for v in reader.column_reader("tag_list")]
+        tag_values = sorted({t for tags in tag_lists for t in tags})
+        tag_index = {t: i for i, t in enumerate(tag_values)}
+        pairs = [(doc, tag_index[t]) for doc, tags in enumerate(tag_lists) for t in tags]
+        tag_docs = np.array([p[0] for p in pairs], dtype=np.int32)
+        tag_codes = np.array([p[1] for p in pairs], dtype=np.int32)
+        # Raw column values: monotonic in time, and safe for documents without a date.
+        published = np.array([_timestamp(v) for v in reader.column_reader("published", translate=False)],
+                             dtype=np.float64)
+        titles = list(reader.column_reader("title_key"))
+        title_rank = np.empty(size, dtype=np.int64)
+        title_rank[np.array(sorted(range(size), key=lambda d: (titles[d] or "")), dtype=np.int64)] = np.arange(size)
+        docnum_of = {}
+        for docnum, fields in reader.iter_docs():
+            if live[docnum]:
+                docnum_of[fields["id"]] = docnum
+        return cls(size=size, live=live, columns=columns, tag_values=tag_values, tag_index=tag_index,
+                   tag_docs=tag_docs, tag_codes=tag_codes, published=published, title_rank=title_rank,
+                   docnum_of=docnum_of)
+
+    # -- filters -------------------------------------------------------------------------------------
+
+    def filter_mask(self, facet: str, selected: list) -> np.ndarray:
+        """Documents having any of the selected values of one facet (OR within a facet)."""
+        if facet == "tag":
+            codes = [self.tag_index[v] for v in selected if v in self.tag_index]
+            mask = np.zeros(self.size, dtype=bool)
+            if codes:
+                mask[self.tag_docs[np.isin(self.tag_codes, codes)]] = True
+            return mask
+        column = self.columns[facet]
+        codes = [column.index[v] for v in selected if v in column.index]
+        return np.isin(column.codes, codes) if codes else np.zeros(self.size, dtype=bool)
+
+    # -- counts --------------------------------------------------------------------------------------
+
+    def counts(self, facet: str, mask: np.ndarray) -> list[dict]:
+        if facet == "tag":
+            if not len(self.tag_docs):
+                return []
+            tally = np.bincount(self.tag_codes[mask[self.tag_docs]], minlength=len(self.tag_values))
+            values = self.tag_values
+        else:
+            column = self.columns[facet]
+            codes = column.codes[mask]
+            codes = codes[codes >= 0]
+            tally = np.bincount(codes, minlength=len(column.values))
+            values = column.values
+        nonzero = np.nonzero(tally)[0]
+        entries = [{"value": values[i], "count": int(tally[i])} for i in nonzero]
+        entries.sort(key=lambda e: (-e["count"], str(e["value"])))
+        return entries
+
+
+def _timestamp(value) -> float:
+    if value is None:
+        return 0.0
+    if hasattr(value, "timestamp"):
+        return value.timestamp()
+    return float(value)

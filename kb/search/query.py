@@ -1,0 +1,146 @@
+"""Reading what a user typed: the offered query language, and nothing else.
+
+Offered: words (all must match), "quoted phrases", -exclusions, OR (and AND, NOT), parentheses, and
+prefix* with a bounded expansion. Whoosh's field syntax (``status:draft``), ranges, boosts and ``*:*``
+are not offered, so their plugins are removed: such text is read as plain words. Malformed input never
+errors: it is repaired (unbalanced quotes and parentheses dropped, lone operators removed, control
+characters stripped, very long text cut) and each repair is reported as a notice.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+
+from whoosh import qparser
+from whoosh import query as wq
+
+from kb.search.analysis import words as analyzed_words
+from kb.search.documents import FIELD_BOOSTS, SEARCH_FIELDS
+
+MAX_QUERY_CHARS = 256
+MAX_PREFIX_TERMS = 40
+MIN_PREFIX_CHARS = 2
+OPERATORS = {"AND", "OR", "NOT"}
+
+
+@dataclasses.dataclass
+class ParsedQuery:
+    text: str  # the query as finally read (after repairs)
+    query: wq.Query | None  # None: no search text (list everything)
+    notices: list[str]
+    any_words: wq.Query | None = None  # the OR-of-words fallback, when the query has several words
+
+
+def clean_query_text(raw: str | None) -> tuple[str, list[str]]:
+    """Repair what a user typed; return the text to parse and the notices about what changed."""
+    notices: list[str] = []
+    text = unicodedata.normalize("NFC", raw or "")
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" else ch
+                      for ch in text)
+    if cleaned != text:
+        notices.append("control characters were removed from your search")
+    text = re.sub(r"\s+", " ", cleaned).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+        notices.append(f"your search was shortened to {MAX_QUERY_CHARS} characters")
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+        notices.append("an unmatched quotation mark was ignored")
+    if not _parentheses_balanced(text):
+        text = text.replace("(", " ").replace(")", " ")
+        notices.append("unmatched parentheses were ignored")
+    tokens = text.split()
+    kept = _drop_lone_operators(tokens)
+    if len(kept) != len(tokens):
+        notices.append("an operator with nothing to combine was ignored")
+    return " ".join(kept), notices
+
+
+def _parentheses_balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _drop_lone_operators(tokens: list[str]) -> list[str]:
+    kept: list[str] = []
+    for token in tokens:
+        if token in ("-", "+", "*", "-*") or re.fullmatch(r"[-+*]+", token):
+            continue
+        if token in OPERATORS and (not kept or kept[-1] in OPERATORS or kept[-1].endswith("(")):
+            continue
+        kept.append(token)
+    while kept and kept[-1] in OPERATORS:
+        kept.pop()
+    return kept
+
+
+def _parser(group) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema=None, fieldboosts=FIELD_BOOSTS, group=group)
+    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin, qparser.EveryPlugin,
+                   qparser.SingleQuotePlugin, qparser.OperatorsPlugin):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.OperatorsPlugin(AndNot=None, AndMaybe=None, Require=None))
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def parse(raw: str | None, schema, reader) -> ParsedQuery:
+    text, notices = clean_query_text(raw)
+    if not text:
+        return ParsedQuery(text="", query=None, notices=notices)
+    try:
+        query = _parse_with(qparser.AndGroup, text, schema, reader)
+    except Exception:  # the parser is not ours to trust with arbitrary text: fall back to plain words
+        text = " ".join(analyzed_words(text)) or ""
+        notices.append("special characters in your search were read as plain text")
+        query = _parse_with(qparser.AndGroup, text, schema, reader) if text else None
+    any_words = None
+    if query is not None and _plain_words(text) > 1:
+        any_words = _parse_with(qparser.OrGroup, text, schema, reader)
+    if query is wq.NullQuery or not list(query.iter_all_terms()):
+        query = None
+        notices.append("your search has only very common words; showing everything")
+    return ParsedQuery(text=text, query=query, notices=notices, any_words=any_words)
+
+
+def _plain_words(text: str) -> int:
+    return len([t for t in text.split() if t not in OPERATORS and not t.startswith("-")])
+
+
+def _parse_with(group, text: str, schema, reader) -> wq.Query:
+    parser = _parser(group)
+    parser.schema = schema
+    query = parser.parse(text)
+    return _bound_expansions(query, reader).normalize()
+
+
+def _bound_expansions(query: wq.Query, reader) -> wq.Query:
+    """Replace prefix* with an OR of at most MAX_PREFIX_TERMS whole words, most frequent first.
+
+    Prefixes match the unstemmed word vocabulary (the ``words`` field): a stemmed field would hold
+    "procur", which the prefix "procure" does not match. Any other wildcard is read as a plain word.
+    """
+    if isinstance(query, (wq.Prefix, wq.Wildcard)):
+        pattern = query.text.lower()
+        prefix = pattern.rstrip("*")
+        if isinstance(query, wq.Wildcard) and ("?" in prefix or "*" in prefix):
+            prefix = re.sub(r"[*?]", "", prefix)
+        if len(prefix) < MIN_PREFIX_CHARS:
+            return wq.NullQuery
+        candidates = []
+        for i, term in enumerate(reader.expand_prefix("words", prefix)):
+            if i >= 2000:
+                break
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            candidates.append((reader.doc_frequency("words", word), word))
+        best = [word for _, word in sorted(candidates, reverse=True)[:MAX_PREFIX_TERMS]]
+        if not best:
+            return wq.NullQuery
+        return wq.Or([wq.Term("words", word) for word in best])
+    return query.apply(lambda child: _bound_expansions(child, reader))
