@@ -9,10 +9,11 @@ import dataclasses
 import html
 import logging
 import threading
+import time
 
 import numpy as np
 from whoosh import highlight
-from whoosh.collectors import TimeLimitCollector
+from whoosh.collectors import WrappingCollector
 from whoosh.searching import TimeLimit
 
 from kb.search import query as query_module
@@ -59,6 +60,34 @@ class MarkFormatter(highlight.Formatter):
 
     def _text(self, text):
         return html.escape(text, quote=False)
+
+
+class AllowedWithinTime(WrappingCollector):
+    """Collects only allowed documents (query, filters, live cases) and stops scoring at a deadline.
+
+    Whoosh's own TimeLimitCollector iterates matches itself and so silently bypasses a FilterCollector
+    wrapped inside it; this does both in one loop, without a timer thread or a signal.
+    """
+
+    def __init__(self, child, allowed: set[int], timelimit: float):
+        self.child = child
+        self.allowed = allowed
+        self.timelimit = timelimit
+        self.timed_out = False
+
+    def prepare(self, top_searcher, q, context):
+        self.child.prepare(top_searcher, q, context)
+        self.deadline = time.perf_counter() + self.timelimit
+        self.timed_out = False
+
+    def collect_matches(self):
+        child, allowed, offset = self.child, self.allowed, self.child.offset
+        for count, sub_docnum in enumerate(child.matches()):
+            if sub_docnum + offset in allowed:
+                child.collect(sub_docnum)
+            if count & 15 == 0 and time.perf_counter() > self.deadline:
+                self.timed_out = True
+                raise TimeLimit
 
 
 class SearchEngine:
@@ -171,8 +200,7 @@ class SearchEngine:
             allowed = set(np.nonzero(final)[0].tolist())
             if not allowed:
                 return [], {}
-            collector = searcher.collector(limit=stop, filter=allowed)
-            limited = TimeLimitCollector(collector, timelimit=PHRASE_TIME_LIMIT, use_alarm=False)
+            limited = AllowedWithinTime(searcher.collector(limit=stop), allowed, PHRASE_TIME_LIMIT)
             try:
                 searcher.search_with_collector(query, limited)
             except TimeLimit:

@@ -49,21 +49,21 @@ class FacetArrays:
             live[meta_docnum] = False
         columns = {}
         for name in SINGLE_VALUED:
-            raw = list(reader.column_reader(name))
+            raw = _column(reader, name)
             values = sorted({v for v in raw if v not in ("", None)}, key=str)
             index = {v: i for i, v in enumerate(values)}
             codes = np.fromiter((index.get(v, -1) for v in raw), dtype=np.int32, count=size)
             columns[name] = Column(values=values, codes=codes, index=index)
-        tag_lists = [(v or "").split("\x1f") if v else [] for v in reader.column_reader("tag_list")]
+        tag_lists = [(v or "").split("\x1f") if v else [] for v in _column(reader, "tag_list")]
         tag_values = sorted({t for tags in tag_lists for t in tags})
         tag_index = {t: i for i, t in enumerate(tag_values)}
         pairs = [(doc, tag_index[t]) for doc, tags in enumerate(tag_lists) for t in tags]
         tag_docs = np.array([p[0] for p in pairs], dtype=np.int32)
         tag_codes = np.array([p[1] for p in pairs], dtype=np.int32)
         # Raw column values: monotonic in time, and safe for documents without a date.
-        published = np.array([_timestamp(v) for v in reader.column_reader("published", translate=False)],
+        published = np.array([_timestamp(v) for v in _column(reader, "published", translate=False)],
                              dtype=np.float64)
-        titles = list(reader.column_reader("title_key"))
+        titles = _column(reader, "title_key")
         title_rank = np.empty(size, dtype=np.int64)
         title_rank[np.array(sorted(range(size), key=lambda d: (titles[d] or "")), dtype=np.int64)] = np.arange(size)
         docnum_of = {}
@@ -106,6 +106,23 @@ class FacetArrays:
         entries = [{"value": values[i], "count": int(tally[i])} for i in nonzero]
         entries.sort(key=lambda e: (-e["count"], str(e["value"])))
         return entries
+
+
+def _column(reader, name: str, translate: bool = True) -> list:
+    """A column's value for every document number, segment by segment.
+
+    A segment holding no document with the field (e.g. one with only the meta document) has no column
+    at all, and Whoosh's multi-segment reader then yields too few values; fill those with None.
+    """
+    values: list = []
+    for leaf, offset in reader.leaf_readers():
+        size = leaf.doc_count_all()
+        if leaf.has_column(name):
+            column = list(leaf.column_reader(name, translate=translate))
+            values.extend(column[:size] + [None] * (size - len(column)))
+        else:
+            values.extend([None] * size)
+    return values
 
 
 def _timestamp(value) -> float:

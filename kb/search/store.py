@@ -17,11 +17,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import logging
 import os
 import secrets
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -65,7 +67,21 @@ class IndexStore:
         path = self.current_path()
         if path is None:
             raise whoosh_index.EmptyIndexError(f"no index at {self.current_link}")
-        return whoosh_index.open_dir(str(path))
+        # Whoosh leaves the table-of-contents file open when it cannot parse it and the handle is only
+        # reclaimed by garbage collection: collect it here, quietly, instead of leaking a descriptor (and
+        # a ResourceWarning) per failed attempt.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return whoosh_index.open_dir(str(path))
+            except Exception as error:
+                failure = error
+                link = error
+                while link is not None:  # tracebacks keep Whoosh's frames, and so the file, alive
+                    link.__traceback__ = None
+                    link = link.__cause__ or link.__context__
+            gc.collect()
+        raise failure
 
     def is_healthy(self) -> bool:
         """The index opens, and a searcher can read its meta document."""
