@@ -35,6 +35,7 @@ def list_cases():
         "facets": results.facets,
         "suggestion": results.suggestion,
         "notices": results.notices,
+        "corrected_from": results.corrected_from,
     }
 
 

@@ -10,7 +10,7 @@ from kb.models import Case
 from kb.search.analysis import text_analyzer, word_analyzer
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
-FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "tags": 2.0, "place": 1.5, "department": 1.0, "body": 1.0}
+FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "tag_text": 2.0, "place": 1.5, "department": 1.0, "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 
@@ -24,7 +24,9 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=analyzer, stored=True),
         summary=TEXT(analyzer=analyzer, stored=True),
         body=TEXT(analyzer=analyzer, stored=True),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True),
+        # Tags are searched as words ("land-records" -> land, records), like every other text field.
+        tag_text=TEXT(analyzer=analyzer),
         department=TEXT(analyzer=analyzer, stored=True),
         place=TEXT(analyzer=analyzer),
         words=TEXT(analyzer=word_analyzer(), phrase=False),
@@ -56,6 +58,7 @@ def case_document(case: Case) -> dict:
         "summary": revision.summary,
         "body": body_text,
         "tags": ",".join(case.tag_names),
+        "tag_text": " ".join(tag.replace("-", " ") for tag in case.tag_names),
         "department": case.department,
         "place": " ".join(filter(None, [case.mmp.name, state_name, case.stage])),
         "words": " ".join([revision.title, revision.summary, body_text, " ".join(case.tag_names)]),

@@ -48,6 +48,7 @@ class SearchResults:
     notices: list[str]
     query_text: str
     matched_any_word: bool = False  # the all-words search found nothing; these match any word
+    corrected_from: str | None = None  # nothing matched what was typed; these are for the suggestion
 
 
 class MarkFormatter(highlight.Formatter):
@@ -132,7 +133,8 @@ class SearchEngine:
 
     # -- searching -----------------------------------------------------------------------------------
 
-    def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int) -> SearchResults:
+    def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int,
+               _correcting: bool = False) -> SearchResults:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
@@ -169,6 +171,13 @@ class SearchEngine:
             suggestion = None
             if parsed.query is not None and (total < SUGGEST_BELOW or matched_any):
                 suggestion = self._suggest(searcher, parsed.text, arrays, 0 if matched_any else total)
+            if total == 0 and suggestion and not _correcting:
+                corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True)
+                if corrected.total:
+                    corrected.corrected_from = parsed.text
+                    corrected.suggestion = suggestion
+                    corrected.notices = notices + corrected.notices
+                    return corrected
             return SearchResults(total=total, page=page, per_page=per_page, hits=hits, facets=facets,
                                  suggestion=suggestion, notices=notices, query_text=parsed.text,
                                  matched_any_word=matched_any)

@@ -41,6 +41,8 @@ def clean_query_text(raw: str | None) -> tuple[str, list[str]]:
     if cleaned != text:
         notices.append("control characters were removed from your search")
     text = re.sub(r"\s+", " ", cleaned).strip()
+    # A hyphen inside a word joins its parts (e-procurement, ई-मित्र); only a leading one excludes.
+    text = re.sub(r"(?<=[^\W_]|[\u0900-\u097F])-(?=[^\W_]|[\u0900-\u097F])", " ", text)
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
         notices.append(f"your search was shortened to {MAX_QUERY_CHARS} characters")

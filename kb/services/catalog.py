@@ -276,6 +276,7 @@ class SearchPage(Page):
     suggestion: str | None = None
     notices: list = dataclasses.field(default_factory=list)
     matched_any_word: bool = False
+    corrected_from: str | None = None
     query_text: str = ""
 
 
@@ -295,7 +296,8 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
         items=[cases[i] for i in ids if i in cases], total=results.total, page=page, per_page=per_page,
         highlights={hit.public_id: (hit.title_html, hit.highlight_html) for hit in results.hits},
         facets=results.facets, suggestion=results.suggestion, notices=results.notices,
-        matched_any_word=results.matched_any_word, query_text=results.query_text,
+        matched_any_word=results.matched_any_word, corrected_from=results.corrected_from,
+        query_text=results.query_text,
     )
 
 

@@ -1,6 +1,8 @@
 """GET /api/v1/taxonomy, /api/v1/cases and /api/v1/cases/<id> as ../shared/API.md says."""
 from __future__ import annotations
 
+import re
+
 
 def test_taxonomy_lists_44_mmps_and_36_states(client, app):
     data = client.get("/api/v1/taxonomy").get_json()
@@ -102,3 +104,25 @@ def test_unpublished_cases_are_invisible_in_the_api(client, make_case, make_unpu
     assert not any(f["value"].startswith("secret") for f in data["facets"]["tag"])
     assert client.get("/api/v1/cases/KB-0950").status_code == 404
     assert client.get("/api/v1/cases?state=TR").get_json()["total"] == 0
+
+
+def test_search_text_ranks_and_highlights_with_only_mark_as_markup(client, library):
+    data = client.get("/api/v1/cases?q=telemedicine").get_json()
+    assert data["results"][0]["id"] == "KB-0022"
+    highlight = data["results"][0]["highlight"]
+    assert "<mark>" in highlight
+    assert re.sub(r"</?mark>", "", highlight).count("<") == 0
+
+
+def test_suggestion_is_returned_for_a_misspelling(client, library):
+    data = client.get("/api/v1/cases?q=grievence+redressal").get_json()
+    assert data["suggestion"] == "grievance redressal"
+
+
+def test_similar_endpoint_returns_published_cases_but_never_itself(client, library, make_unpublished_case):
+    make_unpublished_case(950)
+    data = client.get("/api/v1/cases/KB-0001/similar").get_json()
+    ids = [r["id"] for r in data["results"]]
+    assert ids and "KB-0001" not in ids and "KB-0950" not in ids
+    assert set(data["results"][0]) >= {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url"}
+    assert client.get("/api/v1/cases/KB-0950/similar").status_code == 404

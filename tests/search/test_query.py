@@ -29,3 +29,9 @@ def test_very_long_queries_are_cut():
 def test_well_formed_queries_are_left_alone():
     for raw in ('"land records" kiosks', "passport OR visa", "(pds OR ration) card", "kiosks -rural", "procure*"):
         assert clean_query_text(raw) == (raw, [])
+
+
+def test_a_hyphen_inside_a_word_joins_it_and_only_a_leading_one_excludes():
+    assert clean_query_text("e-procurement savings") == ("e procurement savings", [])
+    assert clean_query_text("ई-मित्र कियोस्क") == ("ई मित्र कियोस्क", [])
+    assert clean_query_text("kiosks -rural") == ("kiosks -rural", [])

@@ -150,3 +150,15 @@ def test_similar_practices_are_published_and_never_the_case_itself(make_case):
     make_case(903, title="Telemedicine hubs", tags=["health"])
     similar = [c.public_id for c in catalog.similar_cases("KB-0901")]
     assert "KB-0901" not in similar and similar and similar[0] == "KB-0902"
+
+
+def test_a_hyphenated_word_is_not_an_exclusion(make_case):
+    make_case(901, title="E-procurement portal savings")
+    assert ids(catalog.search_cases("e-procurement")) == ["KB-0901"]
+
+
+def test_when_nothing_matches_the_suggestion_is_searched_and_it_is_said(make_case):
+    make_case(901, title="Telemedicine for rural clinics")
+    page = catalog.search_cases("telemedecine")
+    assert ids(page) == ["KB-0901"]
+    assert page.corrected_from == "telemedecine" and page.suggestion == "telemedicine"
