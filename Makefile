@@ -35,6 +35,7 @@ run: setup
 
 test: install
 	bash scripts/ensure-postgres
+	bash scripts/ensure-chromium
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
