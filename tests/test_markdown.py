@@ -83,3 +83,11 @@ def test_markdown_to_text_strips_markup_and_scripts():
 
 def test_empty_input_renders_empty():
     assert str(render_markdown("")) == "" and str(render_markdown(None)) == ""
+
+
+def test_search_text_keeps_words_and_link_text_but_no_markup():
+    from kb.markdown import markdown_to_search_text
+
+    text = markdown_to_search_text("## Impact\n\n| a | b |\n|---|---|\n| **1** | [report](https://x.example/r) |\n"
+                                   "<em>done</em> &amp; `code`")
+    assert text == "Impact a b 1 report done & code"

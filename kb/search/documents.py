@@ -5,7 +5,7 @@ import datetime as dt
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from kb.markdown import markdown_to_text
+from kb.markdown import markdown_to_search_text
 from kb.models import Case
 from kb.search.analysis import text_analyzer, word_analyzer
 
@@ -17,7 +17,7 @@ SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 def build_schema() -> Schema:
     analyzer = text_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         kind=ID(stored=True),
         cursor=NUMERIC(stored=True, bits=64),
         version=NUMERIC(stored=True),
@@ -47,7 +47,7 @@ def build_schema() -> Schema:
 def case_document(case: Case) -> dict:
     """The search document of a published case (its live revision)."""
     revision = case.published_revision
-    body_text = markdown_to_text(revision.body)
+    body_text = markdown_to_search_text(revision.body)
     state_name = case.state.name if case.state else ""
     return {
         "id": case.public_id,
