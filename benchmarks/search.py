@@ -27,6 +27,7 @@ import collections
 import cProfile
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -55,10 +56,23 @@ FIELD_WEIGHTS = (4.0, 2.0, 1.0, 2.0)  # FTS5 bm25 weights of title, summary, bod
 FTS5_TOKENIZER = "unicode61 categories 'L* N* Co M*'"
 HINDI_STATES = ("UP", "MP", "BR", "RJ", "HR", "DL", "JH", "CG", "UK", "HP")
 END_OF_SENTENCE = re.compile(r"[.?!।][\"')\]]*$")
+# The code whose speed is measured: its fingerprint goes into every result and instance marker.
+CODE_FILES = ("kb/search/*.py", "kb/services/catalog.py", "kb/api/*.py", "kb/markdown.py", "kb/content.py",
+              "kb/models.py")
 
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def code_fingerprint() -> str:
+    """A short hash of the kb code on the search path (an index built by other code may not fit it)."""
+    digest = hashlib.sha1()
+    for pattern in CODE_FILES:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -783,9 +797,9 @@ def machine() -> dict:
             "whoosh": version("Whoosh-Reloaded"), "sqlalchemy": version("SQLAlchemy"), "numpy": version("numpy")}
 
 
-def write_marker(instance: Path, cases: int, seed_value: int, extra: int) -> None:
+def write_marker(instance: Path, cases: int, seed_value: int, extra: int, code: str) -> None:
     (instance / "benchmark-instance.json").write_text(json.dumps(
-        {"cases": cases, "seed": seed_value, "extra_published": extra}) + "\n")
+        {"cases": cases, "seed": seed_value, "extra_published": extra, "kb_code": code}) + "\n")
 
 
 def main(argv=None) -> int:
@@ -812,6 +826,7 @@ def main(argv=None) -> int:
     else:
         cleanup = Path(tempfile.mkdtemp(prefix="kb-bench-"))
         instance = cleanup / "instance"
+    code = code_fingerprint()
     try:
         log(f"generating {args.cases} cases (seed {args.seed})")
         started = time.perf_counter()
@@ -824,9 +839,9 @@ def main(argv=None) -> int:
         log("building the kb index (kb.search.rebuild)")
         kb_result = build_index(app)
         log(f"kb index: {kb_result['build_s']} s, {kb_result['docs_per_s']} docs/s, {kb_result['index_bytes']} bytes")
-        write_marker(instance, args.cases, args.seed, 0)
+        write_marker(instance, args.cases, args.seed, 0, code)
         if args.prepare_only:
-            print(json.dumps({"cases": args.cases, "instance": str(instance), "kb": kb_result}))
+            print(json.dumps({"cases": args.cases, "instance": str(instance), "kb_code": code, "kb": kb_result}))
             return 0
 
         queries = build_queries(seed, cases, args.seed)
@@ -853,7 +868,7 @@ def main(argv=None) -> int:
         log(f"publishing {args.publish_repeats} cases one by one (upsert_case + commit, inline sync)")
         kb_result["publish_to_searchable_ms"] = publish_to_searchable(
             app, seed, args.cases + 1, args.publish_repeats, args.seed)
-        write_marker(instance, args.cases, args.seed, args.publish_repeats)
+        write_marker(instance, args.cases, args.seed, args.publish_repeats, code)
 
         ratio = lambda key: {  # noqa: E731
             kind: round(kb_queries[kind][key] / max(fts_result["queries"][kind][key], 1e-3), 1) for kind in KINDS}
@@ -862,11 +877,15 @@ def main(argv=None) -> int:
             "seed": args.seed,
             "per_page": args.per_page,
             "machine": machine(),
+            "kb_code": code,
             "kb": kb_result,
             "fts5": fts_result,
             "ratio_p50": ratio("p50_ms"),
             "ratio_p95": ratio("p95_ms"),
         }
+        if code_fingerprint() != code:
+            log("WARNING: the kb code changed during this run; the figures mix two versions")
+            result["kb_code_changed_during_run"] = True
         text = json.dumps(result, indent=2, ensure_ascii=False)
         print(text)
         if args.out:
