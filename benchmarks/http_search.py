@@ -233,9 +233,11 @@ def main(argv=None) -> int:
         if args.instance and instance_matches(instance, args.cases, args.seed, code):
             log(f"reusing the instance at {instance}")
         else:
-            if instance.exists() and any(instance.iterdir()):
-                parser.error(f"{instance} is not an unchanged {args.cases}-case benchmark instance built by "
-                             f"this kb code ({code}); give an empty or new folder")
+            if (instance / "benchmark-instance.json").exists():
+                log(f"{instance} was prepared for other cases, seed or kb code: building it again")
+                shutil.rmtree(instance)
+            elif instance.exists() and any(instance.iterdir()):
+                parser.error(f"{instance} is not empty and not a benchmark instance; give an empty or new folder")
             app = bench.prepare_instance(instance, cases)
             log("building the index (kb.search.rebuild)")
             built = bench.build_index(app)
@@ -257,6 +259,7 @@ def main(argv=None) -> int:
         server_log = workdir / "server.log"
         kb = Path(sys.executable).parent / "kb"
         command = [str(kb), "serve", "--port", str(args.port)]  # --host defaults to 127.0.0.1
+        load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
         log(f"starting KB_INSTANCE_DIR={instance} {' '.join(command)}")
         with open(server_log, "wb") as handle:
             server = subprocess.Popen(command, cwd=bench.ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
@@ -284,7 +287,7 @@ def main(argv=None) -> int:
             "server_tracebacks": server_text.count("Traceback"),
             "kb_code": code,
             "warmup": warmup,
-            "machine": bench.machine(),
+            "machine": bench.machine() | {"loadavg_1m_before_server": load_before},
         }
         if bench.code_fingerprint() != code:
             log("WARNING: the kb code changed during this run")

@@ -792,7 +792,8 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+    return {"cpus": os.cpu_count(), "cpu_model": model, "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
             "platform": platform.platform(), "sqlite": sqlite3.sqlite_version,
             "whoosh": version("Whoosh-Reloaded"), "sqlalchemy": version("SQLAlchemy"), "numpy": version("numpy")}
 
@@ -827,6 +828,7 @@ def main(argv=None) -> int:
         cleanup = Path(tempfile.mkdtemp(prefix="kb-bench-"))
         instance = cleanup / "instance"
     code = code_fingerprint()
+    load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
     try:
         log(f"generating {args.cases} cases (seed {args.seed})")
         started = time.perf_counter()
@@ -876,7 +878,7 @@ def main(argv=None) -> int:
             "cases": args.cases,
             "seed": args.seed,
             "per_page": args.per_page,
-            "machine": machine(),
+            "machine": machine() | {"loadavg_1m_at_start": load_before},
             "kb_code": code,
             "kb": kb_result,
             "fts5": fts_result,
