@@ -225,7 +225,7 @@ class BackgroundSyncer(threading.Thread):
         factory = _session_factory()
         with factory() as session:
             newest = latest_id(session)
-        if not engine.store.exists() or newest > engine.store.cursor():
+        if not engine.store.exists() or newest > engine.cursor():
             try:
                 engine.store.apply_pending(factory, blocking=False)
             except IndexBusy:

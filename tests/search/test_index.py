@@ -287,3 +287,30 @@ def test_two_hosts_indexes_converge_under_concurrent_publish_and_archive(app, ap
 def _no_leftover_threads():
     yield
     assert threading.active_count() < 10
+
+
+def test_the_background_syncer_applies_a_change_committed_elsewhere(app, make_case):
+    """What each web worker's thread does every second: notice pending rows and apply them."""
+    from kb.search import BackgroundSyncer
+
+    make_case(901)
+    app.config["KB_INDEX_SYNC"] = "manual"
+    make_case(902, title="Unique wombat practice")
+    assert found("wombat") == []
+    engine = app.extensions["kb_search"]
+    cursor_before = engine.cursor()
+    BackgroundSyncer(app)._sync_if_pending()
+    assert engine.cursor() > cursor_before
+    assert found("wombat") == ["KB-0902"]
+
+
+def test_a_worker_that_already_searched_sees_withdrawals_and_new_versions(app, make_case):
+    """The long-lived searcher must not keep serving what the index no longer holds."""
+    case = make_case(901, title="Original giraffe title")
+    make_case(902, title="Another giraffe practice")
+    assert sorted(found("giraffe")) == ["KB-0901", "KB-0902"]  # the process now holds a searcher
+    withdraw(db.session, case)
+    db.session.commit()
+    assert found("giraffe") == ["KB-0902"]
+    make_case(902, title="Renamed okapi practice")
+    assert found("giraffe") == [] and found("okapi") == ["KB-0902"]
