@@ -106,9 +106,7 @@ def sync(blocking: bool = True) -> int:
 
 def rebuild(progress=None) -> int:
     """Build a fresh index from the database and swap it in; returns the number of cases indexed."""
-    engine = _engine()
-    count = engine.store.rebuild(_session_factory(), progress)
-    return count
+    return _engine().store.rebuild(_session_factory(), progress)
 
 
 def ensure_index() -> bool:

@@ -230,13 +230,14 @@ class SearchEngine:
                 searcher.search_with_collector(query, limited)
             except TimeLimit:
                 log.warning("search for %r hit the time limit; ranking what was scored", query)
-            results = limited.results()
-            top = [(hit.docnum, hit.score) for hit in results][start:stop]
-            if len(top) < min(stop, len(allowed)) - start and len(top) < per_page:
-                # The time limit cut the scoring short: fill the page with the remaining matches.
-                seen = {d for d, _ in top}
-                rest = [d for d in np.nonzero(final)[0].tolist() if d not in seen]
-                top += [(d, None) for d in rest[: per_page - len(top)]]
+            scored = [(hit.docnum, hit.score) for hit in limited.results()]
+            if limited.timed_out:
+                # Scoring stopped early: rank what was scored, then the other matches in index order,
+                # so every page still comes from one ordering and no match appears twice.
+                seen = {docnum for docnum, _ in scored}
+                rest = (d for d in np.nonzero(final)[0].tolist() if d not in seen)
+                scored += [(d, None) for _, d in zip(range(stop - len(scored)), rest)]
+            top = scored[start:stop]
             return [d for d, _ in top], dict(top)
         docs = np.nonzero(final)[0]
         if sort == "newest":

