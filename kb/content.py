@@ -13,12 +13,13 @@ import logging
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import yaml
 from sqlalchemy import select
 
 from kb.extensions import db
+from kb.services.publishing import publish_revision
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
@@ -33,8 +34,6 @@ from kb.models import (
     Stage,
     State,
     StateKind,
-    StatusEvent,
-    Tag,
     format_public_id,
     utcnow,
 )
@@ -173,6 +172,14 @@ def parse_case_text(raw: str, *, path: Path | str, mmp_slugs: set[str], state_co
     if not isinstance(meta, dict):
         raise ContentError(path, {"front_matter": "must be a mapping of keys to values"})
 
+    return validate_case_meta(meta, _text_block(match.group(2)), path=path, mmp_slugs=mmp_slugs,
+                              state_codes=state_codes)
+
+
+def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: set[str], state_codes: set[str],
+                       ) -> CaseDocument:
+    """Check every field of a case (front matter keys, plus the Markdown body) and return the canonical
+    document, or raise ContentError naming each bad field. The submission workflow uses the same rules."""
     errors: dict[str, str] = {}
     known = {"id", "slug", "title", "summary", "mmp", "state", "department", "year", "stage", "language",
              "tags", "published", "outcomes", "links", "contacts"}
@@ -265,7 +272,6 @@ def parse_case_text(raw: str, *, path: Path | str, mmp_slugs: set[str], state_co
     outcomes = _validate_outcomes(meta.get("outcomes"), {link["url"] for link in links}, errors)
     contacts = _validate_contacts(meta.get("contacts"), errors)
 
-    body = _text_block(match.group(2))
     if not body:
         errors["body"] = "missing"
     elif language in BODY_HEADINGS:
@@ -430,28 +436,44 @@ def upsert_case(document: CaseDocument) -> str:
         reference = _reference_revision(case)
         if reference is not None and document_from_case(case, reference).comparable() == document.comparable():
             return "unchanged"
-    mmp = db.session.scalar(select(Mmp).where(Mmp.slug == document.mmp))
-    state = db.session.scalar(select(State).where(State.code == document.state)) if document.state else None
     now = utcnow()
     published_at = (
         dt.datetime.combine(document.published, dt.time(12), tzinfo=dt.timezone.utc) if document.published else now
     )
     created = case is None
     if created:
-        case = Case(number=document.number, created_at=published_at)
+        case = Case(number=document.number, created_at=published_at, mmp_id=_mmp_id(document.mmp))
         db.session.add(case)
-    case.slug, case.mmp, case.state = document.slug, mmp, state
-    case.department, case.year_started = document.department, document.year
-    case.stage, case.language = document.stage, document.language
-    case.tags = _tags(document.tags)
+    case.slug = document.slug
     db.session.flush()
 
-    previous = case.published_revision
     number = max((r.number for r in case.revisions), default=0) + 1
-    revision = Revision(
-        case=case, number=number, title=document.title, summary=document.summary, body=document.body,
-        status=RevisionStatus.published.value, created_at=now, published_at=published_at if created else now,
-    )
+    revision = Revision(case=case, number=number, status=RevisionStatus.published.value, created_at=now)
+    db.session.add(revision)
+    fill_revision(revision, document)
+    db.session.flush()
+    publish_revision(case, revision, actor=None, action="import", note=f"imported from {Path(document.path).name}",
+                     published_at=published_at if created else now)
+    return "created" if created else "updated"
+
+
+def _mmp_id(slug: str) -> int:
+    return db.session.scalar(select(Mmp.id).where(Mmp.slug == slug))
+
+
+def fill_revision(revision: Revision, document: CaseDocument) -> None:
+    """Write a validated document's content and classification into a revision."""
+    revision.title, revision.summary, revision.body = document.title, document.summary, document.body
+    revision.mmp_id = _mmp_id(document.mmp) if document.mmp else None
+    revision.state = (db.session.scalar(select(State).where(State.code == document.state))
+                      if document.state else None)
+    revision.department = document.department
+    revision.year_started, revision.stage, revision.language = document.year, document.stage, document.language
+    revision.tag_list = " ".join(sorted(set(document.tags)))
+    if revision.id is not None and (revision.outcomes or revision.links or revision.contacts):
+        # Positions are unique per revision, and a flush inserts before it deletes: drop the old rows first.
+        revision.outcomes, revision.links, revision.contacts = [], [], []
+        db.session.flush()
     revision.outcomes = [
         OutcomeFigure(position=i, label=o["label"], before_value=o["before"], after_value=o["after"],
                       unit=o["unit"], source_url=o["source"])
@@ -463,22 +485,6 @@ def upsert_case(document: CaseDocument) -> str:
                     phone=c["phone"], url=c["url"])
         for i, c in enumerate(document.contacts)
     ]
-    db.session.add(revision)
-    db.session.flush()
-    if previous is not None:
-        previous.status = RevisionStatus.superseded.value
-        db.session.add(StatusEvent(case_id=case.id, revision_id=previous.id, action="import",
-                                   from_status=RevisionStatus.published.value,
-                                   to_status=RevisionStatus.superseded.value,
-                                   note=f"replaced by version {number} from {Path(document.path).name}"))
-    case.published_revision = revision
-    if case.first_published_at is None:
-        case.first_published_at = revision.published_at
-    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, action="import", from_status=None,
-                               to_status=RevisionStatus.published.value,
-                               note=f"imported from {Path(document.path).name}"))
-    db.session.flush()
-    return "created" if created else "updated"
 
 
 def _reference_revision(case: Case) -> Revision | None:
@@ -489,21 +495,6 @@ def _reference_revision(case: Case) -> Revision | None:
     return final[-1] if final else None
 
 
-def _tags(names: Iterable[str]) -> list[Tag]:
-    names = sorted(set(names))
-    if not names:
-        return []
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
-
-
 # ---------------------------------------------------------------------------------------------------
 # Export
 
@@ -511,8 +502,10 @@ def _tags(names: Iterable[str]) -> list[Tag]:
 def document_from_case(case: Case, revision: Revision) -> CaseDocument:
     return CaseDocument(
         path="", number=case.number, slug=case.slug, title=revision.title, summary=revision.summary,
-        mmp=case.mmp.slug, state=case.state.code if case.state else None, department=case.department,
-        year=case.year_started, stage=case.stage, language=case.language, tags=sorted(case.tag_names),
+        mmp=revision.mmp.slug if revision.mmp else case.mmp.slug,
+        state=revision.state.code if revision.state else None, department=revision.department,
+        year=revision.year_started, stage=revision.stage, language=revision.language,
+        tags=sorted(revision.tag_names),
         published=case.first_published_at.date() if case.first_published_at else None,
         outcomes=[{"label": o.label, "before": _number(o.before_value), "after": _number(o.after_value),
                    "unit": o.unit, "source": o.source_url} for o in revision.outcomes],

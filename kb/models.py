@@ -148,15 +148,22 @@ class User(Model):
     # The state a user acts for when it is not their organisation's (e.g. a central nodal officer's home state).
     state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Self-registered accounts wait for an admin; until then they cannot log in or act.
+    approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=db.true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization | None] = relationship()
     state: Mapped[State | None] = relationship()
 
+    @property
+    def can_act(self) -> bool:
+        return self.active and self.approved
+
     # Flask-Login protocol
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.can_act
 
     @property
     def is_authenticated(self) -> bool:
@@ -167,7 +174,75 @@ class User(Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The login session carries a server-side session token (kb.services.auth), not the user id,
+        # so logging out, deactivation and role changes end a session and its remember-me cookie.
+        return getattr(self, "session_token", None) or ""
+
+
+class UserSession(Model):
+    """A login session kept on the server. Its token (hashed here) is what the session and remember-me
+    cookies carry; deleting the row ends the session everywhere, however old the cookie."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Model):
+    """One login attempt, kept in the database so that throttling holds across workers and hosts."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_at"),
+        Index("ix_login_attempts_address_created", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PasswordResetToken(Model):
+    """A single-use, expiring password reset token; only its hash is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Model):
+    """A personal API token. Shown once at creation; only its hash is kept. ``prefix`` identifies it in lists."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -241,10 +316,12 @@ class Case(Model):
     mmp_id: Mapped[int] = mapped_column(ForeignKey("mmps.id"))
     state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
-    department: Mapped[str] = mapped_column(String(300))
-    year_started: Mapped[int] = mapped_column(Integer)
-    stage: Mapped[str] = mapped_column(String(20))
-    language: Mapped[str] = mapped_column(String(5))
+    # Classification of the published version (or, before the first publication, of the working draft);
+    # a draft of a new version keeps its own proposed classification on its Revision until approved.
+    department: Mapped[str] = mapped_column(String(300), default="")
+    year_started: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5), default="en")
     published_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("revisions.id", use_alter=True, name="fk_cases_published_revision_id_revisions"),
         index=True,
@@ -274,6 +351,11 @@ class Case(Model):
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags]
 
+    @property
+    def working_revision(self) -> Revision | None:
+        """The newest revision: what the submission workflow acts on."""
+        return self.revisions[-1] if self.revisions else None
+
 
 class Revision(Model):
     """One numbered version of a case's content."""
@@ -283,6 +365,8 @@ class Revision(Model):
         UniqueConstraint("case_id", "number", name="uq_revisions_case_id_number"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint(_in("status", [s.value for s in RevisionStatus]), name="status"),
+        CheckConstraint(f"stage IS NULL OR {_in('stage', [s.value for s in Stage])}", name="stage"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -291,13 +375,37 @@ class Revision(Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
+    # The classification this version proposes; copied onto the Case when it is published.
+    mmp_id: Mapped[int | None] = mapped_column(ForeignKey("mmps.id"))
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
+    department: Mapped[str] = mapped_column(String(300), default="")
+    year_started: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    tag_list: Mapped[str] = mapped_column(Text, default="")  # space-separated, sorted
     status: Mapped[str] = mapped_column(String(20), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The reviewer's checklist: {"completeness": true, "impact_evidence": false, ...}
+    checklist: Mapped[dict] = mapped_column(db.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic lock: every UPDATE checks and bumps it, so two reviewers acting at once cannot both win.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     case: Mapped[Case] = relationship(back_populates="revisions", foreign_keys=[case_id])
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    mmp: Mapped[Mmp | None] = relationship()
+    state: Mapped[State | None] = relationship()
+
+    @property
+    def tag_names(self) -> list[str]:
+        return self.tag_list.split() if self.tag_list else []
     outcomes: Mapped[list[OutcomeFigure]] = relationship(
         order_by="OutcomeFigure.position", cascade="all, delete-orphan"
     )
@@ -373,6 +481,92 @@ class StatusEvent(Model):
 
     actor: Mapped[User | None] = relationship()
     revision: Mapped[Revision | None] = relationship()
+
+
+class Comment(Model):
+    """A message in a submission's review thread (reviewers and the submitting organisation)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+    revision: Mapped[Revision | None] = relationship()
+
+
+class AttachmentBlob(Model):
+    """File content, stored once per distinct content (sha256) in the database, so every app host can
+    serve it. Attachments of successive revisions share the blob."""
+
+    __tablename__ = "attachment_blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(db.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attachment(Model):
+    """A file attached to one revision, served under a generated ``key`` with its original name."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size >= 0", name="size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"), index=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("attachment_blobs.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))  # pdf, docx, pptx, xlsx, png, jpeg
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    revision: Mapped[Revision] = relationship(backref=db.backref("attachments", order_by="Attachment.id",
+                                                                  cascade="all, delete-orphan"))
+    blob: Mapped[AttachmentBlob] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Notification(Model):
+    """An in-app notification for one user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    case: Mapped[Case | None] = relationship()
+
+
+class EmailMessage(Model):
+    """An outgoing email. Always kept here and logged; sent over SMTP only when KB_SMTP_HOST is set."""
+
+    __tablename__ = "email_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
 
 
 # ---------------------------------------------------------------------------------------------------

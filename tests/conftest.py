@@ -206,3 +206,104 @@ def make_unpublished_case(app):
 
 def replace_fields(document: CaseDocument, **changes) -> CaseDocument:
     return dataclasses.replace(document, **changes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# People and submissions
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_org(app):
+    """Factory: an organisation (kind ati / state_department / nodal_agency)."""
+    from kb.services.accounts import create_organization
+
+    def make(slug: str = "ka-revenue", kind: str = "state_department", state: str | None = "KA", name=None):
+        from sqlalchemy import select
+
+        from kb.models import Organization
+
+        existing = db.session.scalar(select(Organization).where(Organization.slug == slug))
+        if existing is not None:
+            return existing
+        organization = create_organization(slug=slug, name=name or slug.replace("-", " ").title(), kind=kind,
+                                           state_code=state)
+        db.session.commit()
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    """Factory: an active user of a role; submitters default to a Karnataka department, reviewers to a
+    nodal agency, trainers to an ATI. Every password is TEST_PASSWORD."""
+    from kb.services.accounts import create_user
+
+    default_orgs = {"submitter": ("ka-revenue", "state_department", "KA"),
+                    "trainer": ("ati-mcrhrdi", "ati", "TS"),
+                    "reviewer": ("nodal-agency", "nodal_agency", None),
+                    "admin": ("nodal-agency", "nodal_agency", None)}
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "submitter", *, org: str | None = None, email: str | None = None, **kwargs):
+        slug, kind, state = default_orgs[role]
+        if org is not None:
+            slug = org
+            kind = {"ati": "ati"}.get(org.split("-")[0], kind)
+        make_org(slug, kind, state)
+        user = create_user(email=email or f"{role}{next(counter)}@example.org", name=f"Test {role.title()}",
+                           role=role, org_slug=slug, password=TEST_PASSWORD, **kwargs)
+        db.session.commit()
+        return user
+
+    return make
+
+
+SUBMISSION = {
+    "title": "Doorstep delivery of land record copies",
+    "summary": "Village officers print certified land record copies at the citizen's doorstep.",
+    "body": SAMPLE_BODY, "mmp": "land-records", "state": "KA", "department": "Revenue Department",
+    "year": 2019, "stage": "pilot", "language": "en", "tags": ["doorstep", "land-records"],
+    "outcomes": [{"label": "Days to get a copy", "before": 12, "after": 1, "unit": "days",
+                  "source": "https://example.org/evaluation"}],
+    "links": [{"title": "Evaluation", "url": "https://example.org/evaluation"}],
+    "contacts": [{"name": "Project Director", "organization": "Revenue Department"}],
+}
+
+
+@pytest.fixture
+def submission_data():
+    """A complete, valid submission (a fresh copy per call)."""
+    import copy
+
+    return lambda **changes: {**copy.deepcopy(SUBMISSION), **changes}
+
+
+@pytest.fixture
+def make_submission(app, make_user, submission_data):
+    """Factory: a submission brought to ``status`` through the real workflow functions.
+
+    Returns (case, people) where people has the submitter and the reviewer who acted."""
+    from kb.services import submissions
+
+    path = {
+        "draft": [], "submitted": ["submit"], "in_review": ["submit", "claim"],
+        "changes_requested": ["submit", "claim", "request_changes"], "published": ["submit", "claim", "approve"],
+        "rejected": ["submit", "claim", "reject"], "archived": ["submit", "claim", "approve", "archive"],
+    }
+
+    def make(status: str = "draft", *, submitter=None, reviewer=None, **changes):
+        submitter = submitter or make_user("submitter")
+        reviewer = reviewer or make_user("reviewer")
+        case = submissions.create_submission(submitter, submission_data(**changes))
+        db.session.commit()
+        for action in path[status]:
+            actor = submitter if action == "submit" else reviewer
+            submissions.take_action(actor, case.public_id, action,
+                                    note="needs work" if action in ("request_changes", "reject", "archive") else None)
+            db.session.commit()
+        return case, {"submitter": submitter, "reviewer": reviewer}
+
+    return make

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
 from kb import search
@@ -241,7 +242,7 @@ def test_two_hosts_indexes_converge_under_concurrent_publish_and_archive(app, ap
                         db.session.flush()
                         time.sleep(rng.uniform(0, 0.04))  # hold the queued row uncommitted for a moment
                         db.session.commit()
-                    except IntegrityError:  # two writers took the same next revision number: one loses
+                    except (IntegrityError, StaleDataError):  # two writers raced on one case: one loses
                         db.session.rollback()
                     db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported below

@@ -1,0 +1,166 @@
+"""Who may do what: the only module that decides.
+
+Questions read like sentences (``can_view_submission(user, case)``, ``may(user, "approve", case)``);
+``authorize`` turns the answer into the error each medium maps: 404 when the caller may not even see the
+submission (indistinguishable from a missing one), 403 when they may see it but not do this. Whether the
+*state* allows an action (409) is the workflow's question (``kb.workflow.check_transition``), asked after
+this one, so a trainer poking at any submission gets 404 and a submitter trying to approve gets 403
+whatever the state.
+
+Anonymous visitors are passed as ``None``.
+"""
+from __future__ import annotations
+
+from kb.errors import Forbidden, NotFound
+from kb.models import Case, OrganizationKind, Revision, RevisionStatus, Role, User
+from kb.workflow import REVIEWER_VISIBLE_STATES, TRANSITIONS
+
+PUBLIC_STATUSES = frozenset({RevisionStatus.published, RevisionStatus.superseded})
+
+
+def _acting(user: User | None) -> bool:
+    return user is not None and user.can_act
+
+
+def is_admin(user: User | None) -> bool:
+    return _acting(user) and user.role == Role.admin
+
+
+def is_curator(user: User | None) -> bool:
+    """A reviewer or an admin."""
+    return _acting(user) and user.role in (Role.reviewer, Role.admin)
+
+
+def is_own_submitter(user: User | None, case: Case) -> bool:
+    """A submitter of the organisation the case belongs to."""
+    return (_acting(user) and user.role == Role.submitter and user.organization_id is not None
+            and user.organization_id == case.organization_id)
+
+
+def is_independent_reviewer(user: User | None, case: Case) -> bool:
+    """A reviewer or admin who is not of the case's organisation and wrote none of its revisions."""
+    if not is_curator(user):
+        return False
+    if user.organization_id is not None and user.organization_id == case.organization_id:
+        return False
+    return all(revision.author_id != user.id for revision in case.revisions)
+
+
+def is_claimant(user: User | None, case: Case) -> bool:
+    """The independent reviewer who claimed the working revision, or an independent admin.
+
+    Outside review nobody holds a claim, so any independent reviewer counts: deciding on a submission that
+    is not in review is then a matter of state (409, "claim it first"), not of permission."""
+    if not is_independent_reviewer(user, case):
+        return False
+    revision = case.working_revision
+    if user.role == Role.admin or revision is None or revision.status != RevisionStatus.in_review:
+        return True
+    return revision.claimed_by_id == user.id
+
+
+_RELATIONS = {
+    "own_submitter": is_own_submitter,
+    "independent_reviewer": is_independent_reviewer,
+    "claimant": is_claimant,
+    "curator": lambda user, case: is_curator(user),
+}
+
+# Actions on a submission that are not state transitions, with the relation they need.
+_OTHER_ACTIONS = {
+    "edit": "own_submitter",
+    "attach": "own_submitter",
+    "new_revision": "own_submitter",
+    "comment": None,  # anyone who can see the submission and takes part in its review (see may())
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Questions
+
+
+def can_create_submission(user: User | None) -> bool:
+    return (_acting(user) and user.role == Role.submitter and user.organization is not None
+            and user.organization.kind in (OrganizationKind.state_department, OrganizationKind.nodal_agency))
+
+
+def can_view_submission(user: User | None, case: Case) -> bool:
+    """May the user see the submission (the working revision, its history and comments)?"""
+    if not _acting(user):
+        return False
+    if is_admin(user) or is_own_submitter(user, case):
+        return True
+    if user.role == Role.reviewer:
+        revision = case.working_revision
+        return revision is not None and revision.status in REVIEWER_VISIBLE_STATES
+    return False
+
+
+def can_view_revision(user: User | None, revision: Revision) -> bool:
+    """Published and superseded versions are public; any other only to those who see the submission."""
+    return revision.status in PUBLIC_STATUSES or can_view_submission(user, revision.case)
+
+
+def may(user: User | None, action: str, case: Case) -> bool:
+    """May the user perform ``action`` on the case, leaving aside whether its current state allows it?"""
+    if action in TRANSITIONS:
+        return _RELATIONS[TRANSITIONS[action].actor](user, case)
+    if action == "comment":
+        return can_view_submission(user, case) and (is_own_submitter(user, case) or is_curator(user))
+    relation = _OTHER_ACTIONS.get(action)
+    if relation is None:
+        raise ValueError(f"unknown action {action!r}")
+    return _RELATIONS[relation](user, case)
+
+
+def can_use_review_queue(user: User | None) -> bool:
+    return is_curator(user)
+
+
+def can_administer(user: User | None) -> bool:
+    return is_admin(user)
+
+
+def allowed_actions(user: User | None, case: Case) -> list[str]:
+    """The transitions the user may take on the case in its current state (buttons to show)."""
+    revision = case.working_revision
+    if revision is None:
+        return []
+    return [name for name, transition in TRANSITIONS.items()
+            if revision.status in transition.sources and may(user, name, case)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Enforcement
+
+
+def authorize(user: User | None, action: str, case: Case) -> None:
+    """Raise NotFound if the user may not see the submission, Forbidden if they may not do ``action``.
+
+    ``archive`` acts on a public case, so it needs no view of the submission first.
+    """
+    visible = can_view_submission(user, case) or (action == "archive" and case.is_published)
+    if not visible:
+        raise NotFound(f"No submission {case.public_id}.")
+    if not may(user, action, case):
+        raise Forbidden(_FORBIDDEN_REASONS.get(action, "You may not do this."))
+
+
+def authorize_view(user: User | None, case: Case) -> None:
+    if not can_view_submission(user, case):
+        raise NotFound(f"No submission {case.public_id}.")
+
+
+_FORBIDDEN_REASONS = {
+    "submit": "Only a submitter of the case's organisation may submit it.",
+    "withdraw": "Only a submitter of the case's organisation may withdraw it.",
+    "edit": "Only a submitter of the case's organisation may edit it.",
+    "attach": "Only a submitter of the case's organisation may attach files.",
+    "new_revision": "Only a submitter of the case's organisation may open a new version.",
+    "claim": "Only a reviewer from another organisation, who wrote none of it, may review this case.",
+    "request_changes": "Only the reviewer who claimed this submission may decide on it.",
+    "approve": "Only the reviewer who claimed this submission may decide on it.",
+    "reject": "Only the reviewer who claimed this submission may decide on it.",
+    "archive": "Only a reviewer or an admin may archive a case.",
+    "comment": "Only the submitting organisation and reviewers may comment.",
+}

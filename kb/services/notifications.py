@@ -1,0 +1,167 @@
+"""Telling people what happened: in-app notifications and email.
+
+Every notification is a row for its user (the counter and list in the site) and an ``EmailMessage`` row,
+which is always logged. When ``KB_SMTP_HOST`` is set, ``deliver_pending_email`` sends what is unsent
+(called after each commit that queued mail, and by ``kb mail send``); without it nothing needs a mail
+server, and the table is the record of what would have been sent.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage as MimeMessage
+from typing import Iterable
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from kb.extensions import db
+from kb.models import Case, Comment, EmailMessage, Notification, Revision, Role, User, utcnow
+
+log = logging.getLogger(__name__)
+
+# What each workflow action tells, and to whom ("organisation": the submitting organisation's submitters;
+# "reviewers": every reviewer who may review it; "claimant": the reviewer who claimed it).
+_EVENTS = {
+    "submit": ("new_submission", "reviewers", "{case} “{title}” was submitted for review."),
+    "claim": ("claimed", "organisation", "{case} “{title}” is being reviewed by {actor}."),
+    "request_changes": ("changes_requested", "organisation", "Changes were requested on {case} “{title}”: {note}"),
+    "approve": ("approved", "organisation", "{case} “{title}” was approved and published."),
+    "reject": ("rejected", "organisation", "{case} “{title}” was rejected: {note}"),
+    "withdraw": ("withdrawn", "reviewers", "{case} “{title}” was withdrawn from review."),
+    "archive": ("archived", "organisation", "{case} “{title}” was archived: {note}"),
+}
+
+
+def submission_path(case: Case) -> str:
+    return f"/submissions/{case.public_id}"
+
+
+def workflow_event(case: Case, revision: Revision, action: str, *, actor: User | None, note: str = "") -> None:
+    if action not in _EVENTS:
+        return
+    kind, audience, template = _EVENTS[action]
+    message = template.format(case=case.public_id, title=revision.title, actor=actor.name if actor else "kb",
+                              note=note)
+    recipients = _audience(case, audience)
+    notify(recipients, kind=kind, case=case, message=message, exclude=actor)
+    if action == "approve" and revision.number > 1:
+        notify(_audience(case, "organisation"), kind="new_version_published", case=case, exclude=actor,
+               message=f"Version {revision.number} of {case.public_id} “{revision.title}” is now published.")
+
+
+def comment_added(case: Case, comment: Comment) -> None:
+    recipients = _audience(case, "organisation") + _audience(case, "claimant")
+    notify(recipients, kind="comment", case=case, exclude=comment.author,
+           message=f"{comment.author.name if comment.author else 'Someone'} commented on {case.public_id}: "
+                   f"{comment.body[:200]}")
+
+
+def notify(users: Iterable[User], *, kind: str, case: Case | None, message: str, exclude: User | None = None) -> int:
+    sent = 0
+    seen = set()
+    url = submission_path(case) if case is not None else ""
+    for user in users:
+        if user.id in seen or (exclude is not None and user.id == exclude.id) or not user.can_act:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
+                                    message=message, url=url))
+        queue_email(user.email, subject=f"[kb] {message[:120]}", body=f"{message}\n\n{_absolute(url)}\n")
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+def queue_email(recipient: str, *, subject: str, body: str) -> EmailMessage:
+    """Keep the message (and log it); it is sent after commit when SMTP is configured."""
+    message = EmailMessage(recipient=recipient, subject=subject, body=body)
+    db.session.add(message)
+    db.session.info["kb_mail_queued"] = True
+    log.info("mail to %s: %s", recipient, subject)
+    return message
+
+
+def _absolute(path: str) -> str:
+    base = current_app.config.get("KB_BASE_URL") or ""
+    return f"{base}{path}" if path else base
+
+
+def _audience(case: Case, audience: str) -> list[User]:
+    if audience == "organisation":
+        if case.organization_id is None:
+            return []
+        return list(db.session.scalars(select(User).where(
+            User.organization_id == case.organization_id, User.role == Role.submitter.value)))
+    if audience == "claimant":
+        revision = case.working_revision
+        return [revision.claimed_by] if revision is not None and revision.claimed_by else []
+    if audience == "reviewers":
+        from kb import permissions
+
+        curators = db.session.scalars(select(User).where(User.role.in_([Role.reviewer.value, Role.admin.value])))
+        return [user for user in curators if permissions.is_independent_reviewer(user, case)]
+    raise ValueError(audience)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The user's list
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def list_notifications(user: User, *, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when no ids are given); never another user's."""
+    statement = (update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                 .values(read_at=utcnow()))
+    if notification_ids is not None:
+        statement = statement.where(Notification.id.in_(list(notification_ids)))
+    return db.session.execute(statement).rowcount or 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Delivery
+
+
+def deliver_pending_email(limit: int = 100) -> int:
+    """Send unsent messages over SMTP (``KB_SMTP_*`` settings). Returns how many were sent."""
+    config = current_app.config
+    host = config.get("KB_SMTP_HOST")
+    if not host:
+        return 0
+    pending = db.session.scalars(select(EmailMessage).where(EmailMessage.sent_at.is_(None),
+                                                            EmailMessage.error == "")
+                                 .order_by(EmailMessage.id).limit(limit)).all()
+    if not pending:
+        return 0
+    sent = 0
+    try:
+        with smtplib.SMTP(host, int(config.get("KB_SMTP_PORT", 587)), timeout=10) as smtp:
+            if config.get("KB_SMTP_STARTTLS", True):
+                smtp.starttls()
+            if config.get("KB_SMTP_USER"):
+                smtp.login(config["KB_SMTP_USER"], config.get("KB_SMTP_PASSWORD", ""))
+            for message in pending:
+                mime = MimeMessage()
+                mime["From"] = config.get("KB_MAIL_FROM", "kb@localhost")
+                mime["To"] = message.recipient
+                mime["Subject"] = message.subject
+                mime.set_content(message.body)
+                try:
+                    smtp.send_message(mime)
+                    message.sent_at = utcnow()
+                    sent += 1
+                except smtplib.SMTPException as error:
+                    message.error = str(error)[:500]
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("SMTP delivery failed: %s", error)
+    db.session.commit()
+    return sent

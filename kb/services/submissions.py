@@ -1,0 +1,438 @@
+"""Submissions: states write cases, reviewers decide. One function per thing a user does.
+
+The HTML views, the JSON API and the CLI all call these functions; none of them takes a Flask request.
+Each checks permissions (``kb.permissions``: 404 if the caller may not see the submission, 403 if they
+may not act), then the workflow (``kb.workflow``: 409 if the state does not allow it), then applies the
+change and appends to the audit trail. Functions flush; the caller commits once.
+
+A *submission* is a case's working (newest) revision. Concurrent actions on one revision are serialised
+by its ``lock_version`` (SQLAlchemy's version counter): the second writer's UPDATE matches no row and
+gets ``Conflict``. A caller may also pass the ``lock_version`` it last saw, so that a decision taken on
+a stale page is refused rather than applied to content the reviewer never read.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from kb import permissions
+from kb.content import ContentError, fill_revision, validate_case_meta
+from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.extensions import db
+from kb.models import (
+    PUBLIC_ID_PATTERN,
+    Case,
+    Comment,
+    Mmp,
+    Revision,
+    RevisionStatus,
+    State,
+    StatusEvent,
+    User,
+    format_public_id,
+    utcnow,
+)
+from kb.services import notifications
+from kb.services.publishing import publish_revision, withdraw_case
+from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, check_transition, transition_for
+
+# The fields a submitter may set. Anything else in a request (status, organization, author, ...) is
+# ignored: it is not theirs to set.
+EDITABLE_FIELDS = ("title", "summary", "body", "mmp", "state", "department", "year", "stage", "language",
+                   "tags", "outcomes", "links", "contacts")
+# A draft may be incomplete, but it needs a title and an MMP to be filed under.
+REQUIRED_FOR_DRAFT = ("title", "mmp")
+MAX_COMMENT = 10_000
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+
+
+def find_case(public_id: str) -> Case:
+    match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
+    case = db.session.scalar(select(Case).where(Case.number == int(match.group(1)))) if match else None
+    if case is None or not case.revisions:
+        raise NotFound(f"No submission {public_id}.")
+    return case
+
+
+def get_submission(user: User | None, public_id: str) -> Case:
+    """The case, if the user may see its submission; NotFound otherwise."""
+    case = find_case(public_id)
+    permissions.authorize_view(user, case)
+    return case
+
+
+@dataclasses.dataclass
+class SubmissionPage:
+    items: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+
+def list_submissions(user: User | None, *, status: str | None = None, page: int = 1,
+                     per_page: int = 20) -> SubmissionPage:
+    """The submissions the user may see: their organisation's (a reviewer or admin: all they may see),
+    newest change first, optionally by the working revision's status."""
+    if status is not None and status not in {s.value for s in RevisionStatus}:
+        raise ValidationError("Unknown status.", {"status": f"'{status}' is not a submission status"})
+    if user is None or not user.can_act:
+        raise Forbidden("Log in to see submissions.")
+    newest = (select(Revision.case_id, func.max(Revision.number).label("number"))
+              .group_by(Revision.case_id).subquery())
+    query = (select(Case).join(newest, newest.c.case_id == Case.id)
+             .join(Revision, (Revision.case_id == Case.id) & (Revision.number == newest.c.number)))
+    if permissions.is_admin(user):
+        pass
+    elif permissions.is_curator(user):
+        query = query.where(Revision.status != RevisionStatus.draft.value)
+    elif user.role == "submitter" and user.organization_id is not None:
+        query = query.where(Case.organization_id == user.organization_id)
+    else:
+        return SubmissionPage([], 0, page, per_page)
+    if status:
+        query = query.where(Revision.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(Revision.updated_at.desc(), Case.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+    return SubmissionPage(list(items), total, page, per_page)
+
+
+def review_queue(user: User | None, *, mmp: str | None = None, state: str | None = None) -> list[Case]:
+    """Submitted and in-review cases, oldest submission first, that this reviewer may see."""
+    if not permissions.can_use_review_queue(user):
+        raise Forbidden("Only reviewers and admins have a review queue.")
+    query = (select(Case).join(Revision, Revision.case_id == Case.id)
+             .where(Revision.status.in_([RevisionStatus.submitted.value, RevisionStatus.in_review.value])))
+    if mmp:
+        query = query.join(Mmp, Mmp.id == Revision.mmp_id).where(Mmp.slug == mmp)
+    if state:
+        query = query.join(State, State.id == Revision.state_id).where(State.code == state.upper())
+    cases = db.session.scalars(query.order_by(Revision.submitted_at.asc(), Case.id.asc())).unique().all()
+    return [case for case in cases if case.working_revision.status in
+            (RevisionStatus.submitted.value, RevisionStatus.in_review.value)]
+
+
+def age_in_days(revision: Revision, now: dt.datetime | None = None) -> int:
+    since = revision.submitted_at or revision.created_at
+    return max(0, ((now or utcnow()) - since).days)
+
+
+def history(case: Case) -> list[StatusEvent]:
+    return list(db.session.scalars(select(StatusEvent).where(StatusEvent.case_id == case.id)
+                                   .order_by(StatusEvent.created_at, StatusEvent.id)))
+
+
+def comments(case: Case) -> list[Comment]:
+    return list(db.session.scalars(select(Comment).where(Comment.case_id == case.id)
+                                   .order_by(Comment.created_at, Comment.id)))
+
+
+def previous_public_revision(case: Case) -> Revision | None:
+    """What a reviewer compares the working revision with: the published version, else the one before."""
+    working = case.working_revision
+    if case.published_revision is not None and case.published_revision is not working:
+        return case.published_revision
+    earlier = [r for r in case.revisions if r is not working]
+    return earlier[-1] if earlier else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing content
+
+
+def create_submission(user: User | None, data: dict[str, Any]) -> Case:
+    """A new case in ``draft``, belonging to the submitter's organisation, with a fresh public id."""
+    if not permissions.can_create_submission(user):
+        raise Forbidden("Only a submitter of a state department or a nodal agency may submit cases.")
+    document = _validated(data, complete=False)
+    for attempt in range(5):
+        number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
+        try:
+            with db.session.begin_nested():
+                case = Case(number=number, slug=format_public_id(number).lower(),
+                            organization_id=user.organization_id, mmp_id=db.session.scalar(
+                                select(Mmp.id).where(Mmp.slug == document["mmp"])))
+                db.session.add(case)
+                db.session.flush()
+        except IntegrityError:  # another submission took the number at the same moment
+            continue
+        break
+    else:  # pragma: no cover - five collisions in a row
+        raise Conflict("Could not allocate a case number; try again.")
+    revision = Revision(case=case, number=1, status=RevisionStatus.draft.value, author=user,
+                        title="", summary="", body="")
+    db.session.add(revision)
+    _write_revision(revision, document)
+    _copy_draft_classification(case, revision)
+    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="create",
+                               from_status=None, to_status=RevisionStatus.draft.value, note=""))
+    db.session.flush()
+    return case
+
+
+def update_submission(user: User | None, public_id: str, data: dict[str, Any], *,
+                      lock_version: int | None = None) -> Case:
+    """Change the fields of a draft (or a submission sent back with changes requested)."""
+    case = find_case(public_id)
+    permissions.authorize(user, "edit", case)
+    revision = case.working_revision
+    if revision.status not in EDITABLE_STATES:
+        raise Conflict(f"Cannot edit: the submission is {revision.status.replace('_', ' ')}; "
+                       "only a draft or a submission with changes requested can be edited.")
+    _check_lock(revision, lock_version)
+    document = _validated({**submission_fields(revision), **_only_editable(data)}, complete=False)
+    _lock(revision)
+    _write_revision(revision, document)
+    if not case.is_published:
+        _copy_draft_classification(case, revision)
+    changed = sorted(key for key in _only_editable(data))
+    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="edit",
+                               from_status=revision.status, to_status=revision.status,
+                               note="changed: " + ", ".join(changed) if changed else ""))
+    db.session.flush()
+    return case
+
+
+def open_new_revision(user: User | None, public_id: str) -> Case:
+    """A new draft version of a published case, starting from the published content. The published
+    version stays live until this one is approved."""
+    case = find_case(public_id)
+    if not case.is_published:
+        if not permissions.can_view_submission(user, case):
+            raise NotFound(f"No case {public_id}.")
+        raise Conflict("Only a published case can get a new version; this one is not published.")
+    if not permissions.may(user, "new_revision", case):
+        raise Forbidden(permissions._FORBIDDEN_REASONS["new_revision"])
+    working = case.working_revision
+    if working.status in OPEN_STATES:
+        raise Conflict(f"Version {working.number} is already open ({working.status.replace('_', ' ')}); "
+                       "finish it before starting another.")
+    source = case.published_revision
+    revision = Revision(case=case, number=working.number + 1, status=RevisionStatus.draft.value, author=user,
+                        title="", summary="", body="")
+    db.session.add(revision)
+    _write_revision(revision, _validated(submission_fields(source), complete=False))
+    for attachment in getattr(source, "attachments", []):
+        from kb.services.attachments import copy_attachment
+
+        copy_attachment(attachment, revision)
+    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="new_revision",
+                               from_status=None, to_status=RevisionStatus.draft.value,
+                               note=f"from version {source.number}"))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("Another new version was opened at the same moment.") from None
+    return case
+
+
+def submission_fields(revision: Revision) -> dict[str, Any]:
+    """The editable fields of a revision, in the shape create/update accept (and the API returns)."""
+    return {
+        "title": revision.title, "summary": revision.summary, "body": revision.body,
+        "mmp": revision.mmp.slug if revision.mmp else None,
+        "state": revision.state.code if revision.state else None,
+        "department": revision.department, "year": revision.year_started, "stage": revision.stage,
+        "language": revision.language, "tags": revision.tag_names,
+        "outcomes": [{"label": o.label, "before": o.before_value, "after": o.after_value, "unit": o.unit,
+                      "source": o.source_url} for o in revision.outcomes],
+        "links": [{"title": link.title, "url": link.url} for link in revision.links],
+        "contacts": [{"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone,
+                      "url": c.url} for c in revision.contacts],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# The workflow
+
+
+def take_action(user: User | None, public_id: str, action: str, *, note: str | None = None,
+                lock_version: int | None = None) -> Case:
+    """Apply one workflow action (submit, withdraw, claim, request_changes, approve, reject, archive)."""
+    transition = transition_for(action)
+    case = find_case(public_id)
+    permissions.authorize(user, action, case)
+    revision = case.published_revision if action == "archive" else case.working_revision
+    status = revision.status if revision is not None else case.working_revision.status
+    check_transition(transition, status, note)
+    _check_lock(revision, lock_version)
+    note = (note or "").strip()
+    if action == "submit":
+        problems = completeness_problems(revision)
+        if problems:
+            raise ValidationError("The case is not complete enough to submit.", problems)
+    from_status = revision.status
+    now = utcnow()
+    _lock(revision)
+    if action == "approve":
+        publish_revision(case, revision, actor=user, action="approve", note=note, from_status=from_status)
+    elif action == "archive":
+        withdraw_case(case, actor=user, note=note)
+    else:
+        revision.status = transition.target
+        if action == "submit":
+            revision.submitted_at = now
+            revision.claimed_by_id = None
+        elif action == "claim":
+            revision.claimed_by = user
+        elif action == "withdraw":
+            revision.submitted_at = None
+        db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action=action,
+                                   from_status=from_status, to_status=transition.target, note=note))
+    db.session.flush()
+    notifications.workflow_event(case, revision, action, actor=user, note=note)
+    return case
+
+
+def completeness_problems(revision: Revision) -> dict[str, str]:
+    """What must be fixed before a revision can be submitted: the same rules as the content importer."""
+    try:
+        _validated(submission_fields(revision), complete=True, public_id=format_public_id(revision.case.number))
+    except ValidationError as error:
+        return error.fields
+    return {}
+
+
+def save_checklist(user: User | None, public_id: str, checklist: dict[str, Any]) -> Case:
+    """The reviewer's checklist for the submission they are reviewing."""
+    case = find_case(public_id)
+    permissions.authorize(user, "approve", case)  # the one who decides keeps the checklist
+    revision = case.working_revision
+    if revision.status != RevisionStatus.in_review.value:
+        raise Conflict(f"The checklist is kept during review; the submission is {revision.status.replace('_', ' ')}.")
+    unknown = sorted(set(checklist) - set(CHECKLIST))
+    if unknown:
+        raise ValidationError("Unknown checklist item.", {"checklist": f"unknown item '{unknown[0]}'"})
+    _lock(revision)
+    revision.checklist = {key: bool(checklist.get(key)) for key in CHECKLIST}
+    db.session.flush()
+    return case
+
+
+def add_comment(user: User | None, public_id: str, body: str) -> Comment:
+    case = find_case(public_id)
+    permissions.authorize(user, "comment", case)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("The comment is empty.", {"body": "missing"})
+    if len(body) > MAX_COMMENT:
+        raise ValidationError("The comment is too long.", {"body": f"at most {MAX_COMMENT} characters"})
+    comment = Comment(case_id=case.id, revision_id=case.working_revision.id, author=user, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    notifications.comment_added(case, comment)
+    return comment
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _only_editable(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in (data or {}).items() if key in EDITABLE_FIELDS}
+
+
+def _coerce(data: dict[str, Any]) -> dict[str, Any]:
+    """Form and JSON values into the types the case rules expect (a year typed as text, tags as a line)."""
+    meta = {key: value for key, value in data.items() if value not in (None, "", [])}
+    year = meta.get("year")
+    if isinstance(year, str) and year.strip().lstrip("-").isdigit():
+        meta["year"] = int(year.strip())
+    tags = meta.get("tags")
+    if isinstance(tags, str):
+        meta["tags"] = [t for t in tags.replace(",", " ").split() if t]
+    for key in ("state", "stage", "language", "mmp"):
+        if isinstance(meta.get(key), str):
+            meta[key] = meta[key].strip()
+    if isinstance(meta.get("state"), str):
+        meta["state"] = meta["state"].upper()
+    return meta
+
+
+def _validated(data: dict[str, Any], *, complete: bool, public_id: str = "KB-0001") -> dict[str, Any]:
+    """Check the fields with the content rules. A draft may leave fields out; a submission may not.
+    Returns the canonical values (missing ones as None/empty)."""
+    data = _only_editable(data)
+    meta = _coerce(data)
+    body = (meta.pop("body", "") or "")
+    body = body.replace("\r\n", "\n").strip()
+    meta["id"] = public_id
+    mmp_slugs = set(db.session.scalars(select(Mmp.slug)))
+    state_codes = set(db.session.scalars(select(State.code)))
+    try:
+        document = validate_case_meta(meta, body + "\n" if body else "", path="submission",
+                                      mmp_slugs=mmp_slugs, state_codes=state_codes)
+        return dataclasses.asdict(document)
+    except ContentError as error:
+        fields = dict(error.fields)
+    if not complete:
+        # A draft is work in progress: only what is malformed (not what is missing or unfinished) stops it.
+        fields = {key: reason for key, reason in fields.items()
+                  if key in REQUIRED_FOR_DRAFT or (reason != "missing" and key != "body")}
+    if fields:
+        raise ValidationError("Some fields need attention.", fields)
+    # An incomplete but well-formed draft: keep what was given, as the rules would have normalised it.
+    lenient = {**meta}
+    for key in ("title", "summary", "department"):
+        lenient[key] = str(lenient.get(key) or "").strip()
+    lenient.setdefault("language", "en")
+    lenient["tags"] = sorted({str(t).strip().lower() for t in lenient.get("tags") or []})
+    lenient["body"] = body + "\n" if body else ""
+    for key in ("state", "year", "stage", "outcomes", "links", "contacts"):
+        lenient.setdefault(key, [] if key in ("outcomes", "links", "contacts") else None)
+    lenient["outcomes"] = [{"label": o.get("label"), "before": o.get("before"), "after": o.get("after"),
+                            "unit": o.get("unit") or "", "source": o.get("source")} for o in lenient["outcomes"]]
+    lenient["links"] = [{"title": link.get("title"), "url": link.get("url")} for link in lenient["links"]]
+    lenient["contacts"] = [{"name": c.get("name"), "organization": c.get("organization") or "",
+                            "email": c.get("email"), "phone": c.get("phone"), "url": c.get("url")}
+                           for c in lenient["contacts"]]
+    return lenient
+
+
+def _write_revision(revision: Revision, values: dict[str, Any]) -> None:
+    from kb.content import CaseDocument
+
+    document = CaseDocument(
+        path="", number=0, slug="", title=values["title"], summary=values["summary"], mmp=values["mmp"],
+        state=values["state"], department=values["department"], year=values["year"], stage=values["stage"],
+        language=values["language"], tags=values["tags"], published=None, outcomes=values["outcomes"],
+        links=values["links"], contacts=values["contacts"], body=values["body"],
+    )
+    with db.session.no_autoflush:
+        fill_revision(revision, document)
+
+
+def _copy_draft_classification(case: Case, revision: Revision) -> None:
+    """Before its first publication a case is classified as its draft is (for lists and queues)."""
+    case.mmp_id = revision.mmp_id
+    case.state_id = revision.state_id
+    case.department = revision.department
+    case.year_started = revision.year_started
+    case.stage = revision.stage
+    case.language = revision.language
+
+
+def _check_lock(revision: Revision, lock_version: int | None) -> None:
+    if lock_version is not None and int(lock_version) != revision.lock_version:
+        raise Conflict("This submission changed since you loaded it; reload it and try again.",
+                       {"lock_version": f"is {revision.lock_version}, you sent {lock_version}"})
+
+
+def _lock(revision: Revision) -> None:
+    """Take the revision before changing anything: an UPDATE that checks and bumps its lock_version.
+    Of two writers, the second matches no row (PostgreSQL makes it wait for the first to commit; SQLite
+    lets one writer at a time) and gets a Conflict, with nothing written."""
+    revision.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone else acted on this submission at the same moment; reload it and try again.") from None
