@@ -66,12 +66,18 @@ def configure_extensions(app: Flask) -> None:
 
     search.init_app(app)
 
-    from kb.models import User
+    from kb.services import auth
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    # The session and remember-me cookies carry a server-side session token, never the user id.
+    login_manager.user_loader(auth.user_for_session)
+
+    @login_manager.request_loader
+    def load_user_from_bearer_token(req):
+        header = req.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return auth.user_for_api_token(token.strip())
+        return None
 
 
 def select_locale() -> str:

@@ -307,3 +307,33 @@ def make_submission(app, make_user, submission_data):
         return case, {"submitter": submitter, "reviewer": reviewer}
 
     return make
+
+
+@pytest.fixture
+def login_as(app):
+    """Log a test client in as a user, the way the login form does (a server-side session whose token
+    the session cookie carries). Returns the session token."""
+    from kb.services import auth
+
+    def login(client, user, *, remember: bool = False) -> str:
+        token = auth.start_session(user, remember=remember)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return token
+
+    return login
+
+
+@pytest.fixture
+def api_token(app):
+    """Factory: a personal API token for a user; returns the Authorization header dict."""
+    from kb.services import auth
+
+    def make(user) -> dict:
+        _, raw = auth.create_api_token(user, "test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {raw}"}
+
+    return make
