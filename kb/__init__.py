@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_templating(app)
     register_security_headers(app)
+    register_mail_delivery(app)
     register_cli(app)
     return app
 
@@ -125,6 +126,19 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config["KB_ENV"] != "development":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def register_mail_delivery(app: Flask) -> None:
+    """Send the mail a request queued, after it committed, when SMTP is configured (else it stays logged
+    in the database; ``kb mail send`` sends later)."""
+
+    @app.after_request
+    def deliver_queued_mail(response):
+        if db.session.info.pop("kb_mail_queued", False) and app.config.get("KB_SMTP_HOST"):
+            from kb.services.notifications import deliver_pending_email
+
+            deliver_pending_email()
         return response
 
 

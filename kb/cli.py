@@ -6,6 +6,7 @@ may read (ids, tokens) go to stdout.
 from __future__ import annotations
 
 import functools
+import time
 import logging
 import os
 import sys
@@ -29,7 +30,8 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (content_group, index_group, users_group, orgs_group, demo_command, serve_command):
+    for command in (content_group, index_group, users_group, orgs_group, demo_command, serve_command,
+                    mail_group):
         app.cli.add_command(command)
 
 
@@ -214,6 +216,33 @@ def orgs_create(slug, name, kind, state_code):
 
     organization = create_organization(slug=slug, name=name, kind=kind, state_code=state_code)
     click.echo(organization.id)
+
+
+@click.group("mail", help="Outgoing email (kept in the database; sent when KB_SMTP_HOST is set).")
+def mail_group():
+    pass
+
+
+@mail_group.command("send")
+@click.option("--follow", is_flag=True, help="keep running, sending new mail as it is queued")
+@click.option("--interval", default=5.0, show_default=True, help="seconds between polls with --follow")
+@with_appcontext
+def mail_send(follow: bool, interval: float):
+    """Send every unsent message over SMTP."""
+    from flask import current_app
+
+    from kb.services.notifications import deliver_pending_email
+
+    if not current_app.config.get("KB_SMTP_HOST"):
+        raise click.ClickException("KB_SMTP_HOST is not set: mail is only logged and kept in the database.")
+    while True:
+        sent = deliver_pending_email()
+        if sent or not follow:
+            click.echo(f"sent {sent} message(s)")
+        if not follow:
+            return
+        db.session.remove()
+        time.sleep(interval)
 
 
 @click.command("demo-accounts")

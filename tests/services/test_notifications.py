@@ -1,0 +1,91 @@
+"""Notifications: who hears about what, the unread counter, and mail over a real SMTP server."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import EmailMessage, Notification
+from kb.services import notifications, submissions
+
+
+def _kinds_for(user) -> list[str]:
+    return [n.kind for n in db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+
+
+def test_reviewers_hear_of_a_new_submission_but_not_those_of_its_organisation(make_user, make_submission):
+    colleague = make_user("reviewer", org="ka-revenue")
+    independent = make_user("reviewer", org="other-agency")
+    case, people = make_submission("submitted")
+    assert "new_submission" in _kinds_for(independent)
+    assert "new_submission" in _kinds_for(people["reviewer"])
+    assert _kinds_for(colleague) == []
+
+
+def test_the_submitting_organisation_hears_each_decision(make_submission):
+    case, people = make_submission("published")
+    assert _kinds_for(people["submitter"]) == ["claimed", "approved"]
+
+
+def test_a_new_version_published_is_announced(make_submission):
+    case, people = make_submission("published")
+    submissions.open_new_revision(people["submitter"], case.public_id)
+    for action, actor in (("submit", "submitter"), ("claim", "reviewer"), ("approve", "reviewer")):
+        submissions.take_action(people[actor], case.public_id, action)
+    db.session.commit()
+    assert _kinds_for(people["submitter"])[-2:] == ["approved", "new_version_published"]
+
+
+def test_unread_counter_and_mark_read_touch_only_ones_own(make_submission, make_user):
+    case, people = make_submission("changes_requested")
+    submitter, reviewer = people["submitter"], people["reviewer"]
+    assert notifications.unread_count(submitter) == 2  # claimed, changes requested
+    assert notifications.unread_count(reviewer) == 1  # new submission
+    first = notifications.list_notifications(submitter)[-1]
+    assert notifications.mark_read(submitter, [first.id]) == 1
+    assert notifications.mark_read(reviewer, [n.id for n in notifications.list_notifications(submitter)]) == 0
+    assert notifications.unread_count(submitter) == 1
+    notifications.mark_read(submitter)
+    assert notifications.unread_count(submitter) == 0 and notifications.unread_count(reviewer) == 1
+
+
+def test_without_smtp_mail_is_kept_and_not_sent(make_submission):
+    case, people = make_submission("in_review")
+    kept = db.session.scalars(select(EmailMessage)).all()
+    assert {m.recipient for m in kept} == {people["submitter"].email, people["reviewer"].email}
+    assert all(m.sent_at is None for m in kept)
+    assert notifications.deliver_pending_email() == 0
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port (aiosmtpd), collecting what it receives."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()
+
+
+def test_with_smtp_configured_queued_mail_is_delivered_once(app, make_submission, smtp_server):
+    port, received = smtp_server
+    case, people = make_submission("submitted")
+    app.config.update(KB_SMTP_HOST="127.0.0.1", KB_SMTP_PORT=port, KB_SMTP_STARTTLS=False)
+    assert notifications.deliver_pending_email() == 1
+    assert notifications.deliver_pending_email() == 0
+    assert received[0][0] == [people["reviewer"].email]
+    assert case.public_id in received[0][1]
