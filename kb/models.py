@@ -599,3 +599,217 @@ class SearchOutboxState(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pruned_through: Mapped[int] = mapped_column(db.BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Adoption and teaching: what training institutes and states do with a published case
+
+
+class TrainingMode(str, enum.Enum):
+    classroom = "classroom"
+    online = "online"
+    field_visit = "field_visit"
+
+
+class ReplicationStatus(str, enum.Enum):
+    exploring = "exploring"
+    piloting = "piloting"
+    adopted = "adopted"
+    discontinued = "discontinued"
+
+
+class PackVisibility(str, enum.Enum):
+    institute = "institute"  # only the institute's own people see it
+    public = "public"
+
+
+class TrainingUse(Model):
+    """"Used in training": an ATI used a case in one programme on one date.
+
+    ``programme_key`` is the programme's name folded (case and spacing), so that the same programme on
+    the same date is recorded once per institute and case whatever its spelling.
+    """
+
+    __tablename__ = "training_uses"
+    __table_args__ = (
+        UniqueConstraint("case_id", "organization_id", "programme_key", "held_on",
+                         name="uq_training_uses_case_org_programme_date"),
+        CheckConstraint("participants > 0", name="participants_positive"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint(_in("mode", [m.value for m in TrainingMode]), name="mode"),
+        Index("ix_training_uses_case_held", "case_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    programme: Mapped[str] = mapped_column(String(300))
+    programme_key: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[dt.date] = mapped_column(db.Date)
+    participants: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(20), default=TrainingMode.classroom.value)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    organization: Mapped[Organization] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class Replication(Model):
+    """"Replicated by a state": one state's take-up of a case (one record per state and case).
+
+    Its current status lives here; every status it has had is appended to ``ReplicationEvent``.
+    """
+
+    __tablename__ = "replications"
+    __table_args__ = (
+        UniqueConstraint("case_id", "state_id", name="uq_replications_case_id_state_id"),
+        CheckConstraint(_in("status", [s.value for s in ReplicationStatus]), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    adaptations: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    state: Mapped[State] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+    events: Mapped[list[ReplicationEvent]] = relationship(
+        order_by="(ReplicationEvent.created_at, ReplicationEvent.id)", back_populates="replication")
+
+
+class ReplicationEvent(Model):
+    """Append-only history of a replication's status (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "replication_events"
+    __table_args__ = (
+        CheckConstraint(_in("status", [s.value for s in ReplicationStatus]), name="status"),
+        Index("ix_replication_events_replication_created", "replication_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    replication_id: Mapped[int] = mapped_column(ForeignKey("replications.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    replication: Mapped[Replication] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class TeachingNote(Model):
+    """A trainer's teaching layer on a case: objectives, questions, a session plan and exercises.
+
+    One per trainer and case. ``organization_id`` is the author's institute when the note was written.
+    The list fields hold one item per line.
+    """
+
+    __tablename__ = "teaching_notes"
+    __table_args__ = (
+        UniqueConstraint("case_id", "author_id", name="uq_teaching_notes_case_id_author_id"),
+        CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 5 AND 1440", name="duration"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    discussion_questions: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    activities: Mapped[str] = mapped_column(Text, default="")
+    exercises: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    author: Mapped[User] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+
+    @staticmethod
+    def _lines(text: str) -> list[str]:
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    @property
+    def objective_list(self) -> list[str]:
+        return self._lines(self.objectives)
+
+    @property
+    def question_list(self) -> list[str]:
+        return self._lines(self.discussion_questions)
+
+    @property
+    def activity_list(self) -> list[str]:
+        return self._lines(self.activities)
+
+    @property
+    def exercise_list(self) -> list[str]:
+        return self._lines(self.exercises)
+
+
+class CoursePack(Model):
+    """An institute's ordered set of published cases for a programme, at ``/packs/<number>``."""
+
+    __tablename__ = "course_packs"
+    __table_args__ = (
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint(_in("visibility", [v.value for v in PackVisibility]), name="visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    programme: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(10), default=PackVisibility.institute.value)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    items: Mapped[list[CoursePackItem]] = relationship(
+        order_by="(CoursePackItem.position, CoursePackItem.id)", back_populates="pack",
+        cascade="all, delete-orphan")
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == PackVisibility.public.value
+
+
+class CoursePackItem(Model):
+    """One case in a course pack, at a position, with the trainer's note for it."""
+
+    __tablename__ = "course_pack_items"
+    __table_args__ = (
+        UniqueConstraint("pack_id", "case_id", name="uq_course_pack_items_pack_id_case_id"),
+        CheckConstraint("position > 0", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("course_packs.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pack: Mapped[CoursePack] = relationship(back_populates="items")
+    case: Mapped[Case] = relationship()
