@@ -1,10 +1,14 @@
-"""How a case is cited: one formatted reference, the same on the page and in the API."""
+"""How a case is cited: one formatted reference, the same on the page and in the API, and the same
+reference as BibTeX, RIS and CSL-JSON files for reference managers."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 
 from flask import current_app, url_for
 
+from kb.errors import NotFound
 from kb.models import Case, Revision
 
 
@@ -18,12 +22,176 @@ def permalink(case: Case, revision: Revision | None = None) -> str:
     return f"{base}{path}" if base else path
 
 
+def organisation(case: Case, revision: Revision) -> str:
+    """Who a version is credited to: the department it names (older rows may leave it to the case)."""
+    return revision.department or case.department
+
+
 def format_citation(case: Case, revision: Revision, accessed: dt.date | None = None) -> str:
     """Organisation. (Year). Title (Version N). Site. Permalink. Accessed DATE."""
     accessed = accessed or dt.date.today()
     year = (revision.published_at or revision.created_at).year
     site = current_app.config["KB_SITE_NAME"]
     return (
-        f"{case.department}. ({year}). {revision.title} (Version {revision.number}, {case.public_id}). "
+        f"{organisation(case, revision)}. ({year}). {revision.title} (Version {revision.number}, {case.public_id}). "
         f"{site}. {permalink(case, revision)}. Accessed {accessed.isoformat()}."
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Downloadable references: BibTeX, RIS and CSL-JSON, built from one set of fields so they agree.
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """The fields every citation format is made from (those of ``format_citation``, plus a few)."""
+
+    key: str  # the citation key, e.g. KB-0042-v3
+    public_id: str
+    organisation: str
+    title: str
+    summary: str
+    year: int
+    published: dt.date | None
+    version: int
+    url: str  # the permalink of this version
+    site: str
+    accessed: dt.date
+    language: str
+    tags: tuple[str, ...]
+
+
+# format name -> (media type, file extension)
+CITATION_FORMATS = {
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+    "csl-json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+}
+FORMAT_BY_EXTENSION = {extension: name for name, (_, extension) in CITATION_FORMATS.items()}
+
+
+def reference_for(case: Case, revision: Revision, accessed: dt.date | None = None) -> Reference:
+    """The fields of a reference to this version of the case."""
+    when = revision.published_at or revision.created_at
+    return Reference(
+        key=f"{case.public_id}-v{revision.number}", public_id=case.public_id, organisation=organisation(case, revision),
+        title=revision.title, summary=revision.summary, year=when.year,
+        published=revision.published_at.date() if revision.published_at else None, version=revision.number,
+        url=permalink(case, revision), site=current_app.config["KB_SITE_NAME"],
+        accessed=accessed or dt.date.today(), language=revision.language or case.language,
+        tags=tuple(revision.tag_names or case.tag_names),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CitationFile:
+    content: str
+    media_type: str
+    filename: str
+
+
+def export_citation(case: Case, revision: Revision, extension: str, accessed: dt.date | None = None) -> CitationFile:
+    """A downloadable reference in the format named by its file extension (bib, ris or json)."""
+    name = FORMAT_BY_EXTENSION.get(extension)
+    if name is None:
+        raise NotFound(f"No citation format '{extension}'.")
+    reference = reference_for(case, revision, accessed)
+    media_type, _ = CITATION_FORMATS[name]
+    writer = {"bibtex": to_bibtex, "ris": to_ris, "csl-json": to_csl_json}[name]
+    return CitationFile(writer(reference), media_type, f"{reference.key}.{extension}")
+
+
+# BibTeX: the characters LaTeX treats as commands, groups or comments, written so they print as text.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+}
+
+
+def bibtex_escape(text: str) -> str:
+    """Escape LaTeX specials and fold whitespace; anything else (Devanagari too) stays UTF-8."""
+    return "".join(_BIBTEX_ESCAPES.get(char, char) for char in " ".join(text.split()))
+
+
+def _bibtex_url(url: str) -> str:
+    # URL fields are read verbatim by biblatex and never contain LaTeX; only braces and spaces (never
+    # valid in a URL anyway) could unbalance the entry, so they are percent-encoded.
+    return url.replace("{", "%7B").replace("}", "%7D").replace(" ", "%20")
+
+
+def to_bibtex(reference: Reference) -> str:
+    """A ``@misc`` entry (BibTeX and biblatex); the organisation is a corporate author in double braces."""
+    fields = [
+        ("author", "{" + bibtex_escape(reference.organisation) + "}"),
+        ("title", "{" + bibtex_escape(reference.title) + "}"),
+        ("year", str(reference.year)),
+        ("date", reference.published.isoformat() if reference.published else str(reference.year)),
+        ("version", str(reference.version)),
+        ("number", reference.public_id),
+        ("publisher", bibtex_escape(reference.site)),
+        ("howpublished", bibtex_escape(reference.site)),
+        ("url", _bibtex_url(reference.url)),
+        ("urldate", reference.accessed.isoformat()),
+        ("note", bibtex_escape(f"Version {reference.version}, {reference.public_id}. "
+                               f"Accessed {reference.accessed.isoformat()}")),
+        ("language", {"hi": "hindi", "en": "english"}.get(reference.language, reference.language)),
+    ]
+    if reference.tags:
+        fields.append(("keywords", bibtex_escape(", ".join(reference.tags))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{reference.key},\n{body}\n}}\n"
+
+
+def _ris_value(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def to_ris(reference: Reference) -> str:
+    """An RIS record (type ELEC), one ``TAG  - value`` per line, CRLF line ends, UTF-8."""
+    lines = [
+        ("TY", "ELEC"),
+        ("ID", reference.key),
+        ("TI", reference.title),
+        ("AU", reference.organisation),
+        ("PY", str(reference.year)),
+    ]
+    if reference.published:
+        lines.append(("DA", reference.published.strftime("%Y/%m/%d/")))
+    lines += [
+        ("ET", f"Version {reference.version}"),
+        ("PB", reference.site),
+        ("UR", reference.url),
+        ("Y2", reference.accessed.strftime("%Y/%m/%d")),
+        ("AB", reference.summary),
+        ("LA", reference.language),
+        ("N1", f"{reference.public_id}, version {reference.version}"),
+    ]
+    lines += [("KW", tag) for tag in reference.tags]
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines)
+
+
+def to_csl_json(reference: Reference) -> str:
+    """A CSL-JSON array with one item (what Zotero, Mendeley and citeproc read)."""
+    item = {
+        "id": reference.key,
+        "type": "report",
+        "genre": "Case study",
+        "title": reference.title,
+        "author": [{"literal": reference.organisation}],
+        "issued": {"date-parts": [_date_parts(reference.published) if reference.published else [reference.year]]},
+        "accessed": {"date-parts": [_date_parts(reference.accessed)]},
+        "version": str(reference.version),
+        "number": reference.public_id,
+        "publisher": reference.site,
+        "URL": reference.url,
+        "abstract": reference.summary,
+        "language": reference.language,
+    }
+    if reference.tags:
+        item["keyword"] = ", ".join(reference.tags)
+    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+
+
+def _date_parts(day: dt.date) -> list[int]:
+    return [day.year, day.month, day.day]
