@@ -164,3 +164,91 @@ _FORBIDDEN_REASONS = {
     "archive": "Only a reviewer or an admin may archive a case.",
     "comment": "Only the submitting organisation and reviewers may comment.",
 }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Adoption and teaching: training institutes (ATIs) and states
+#
+# Membership that the caller can fix (a trainer whose account has no institute, a submitter whose
+# account has no state) is not a permission question: the services answer it with a 400 naming the
+# field. Everything else is decided here.
+
+
+def home_state_id(user: User | None) -> int | None:
+    """The state a user acts for: their own if the account names one, else their organisation's."""
+    if user is None:
+        return None
+    if user.state_id is not None:
+        return user.state_id
+    return user.organization.state_id if user.organization is not None else None
+
+
+def is_trainer(user: User | None) -> bool:
+    return _acting(user) and user.role == Role.trainer
+
+
+def is_submitter(user: User | None) -> bool:
+    return _acting(user) and user.role == Role.submitter
+
+
+def belongs_to_an_ati(user: User | None) -> bool:
+    return user is not None and user.organization is not None and user.organization.kind == OrganizationKind.ati
+
+
+def can_record_training_use(user: User | None) -> bool:
+    """A trainer of an ATI records that their institute used a case in a programme."""
+    return is_trainer(user) and belongs_to_an_ati(user)
+
+
+def can_remove_training_use(user: User | None, use) -> bool:
+    """The trainer who recorded it, or an admin."""
+    return is_admin(user) or (is_trainer(user) and use.recorded_by_id == user.id)
+
+
+def can_record_replication(user: User | None, case: Case) -> bool:
+    """A submitter of another state than the case's records that their state takes it up."""
+    state_id = home_state_id(user)
+    return is_submitter(user) and state_id is not None and state_id != case.state_id
+
+
+def can_update_replication(user: User | None, replication) -> bool:
+    """A submitter of the replicating state (it is that state's record), or an admin."""
+    return is_admin(user) or (is_submitter(user) and home_state_id(user) == replication.state_id)
+
+
+def can_read_teaching_notes(user: User | None) -> bool:
+    """Teaching notes are for trainers; reviewers and admins see them too (they look after the library)."""
+    return _acting(user) and user.role in (Role.trainer, Role.reviewer, Role.admin)
+
+
+def can_write_teaching_notes(user: User | None) -> bool:
+    return is_trainer(user) and belongs_to_an_ati(user)
+
+
+def can_edit_teaching_note(user: User | None, note) -> bool:
+    """Only its author."""
+    return is_trainer(user) and note.author_id == user.id
+
+
+def can_delete_teaching_note(user: User | None, note) -> bool:
+    """Its author, or an admin."""
+    return is_admin(user) or can_edit_teaching_note(user, note)
+
+
+def can_create_course_pack(user: User | None) -> bool:
+    return is_trainer(user) and belongs_to_an_ati(user)
+
+
+def can_view_course_pack(user: User | None, pack) -> bool:
+    """A public pack: anyone. A private one: the people of its institute only."""
+    return pack.is_public or (_acting(user) and user.organization_id == pack.organization_id)
+
+
+def can_edit_course_pack(user: User | None, pack) -> bool:
+    """Any trainer of the pack's institute: the pack belongs to the institute."""
+    return is_trainer(user) and user.organization_id == pack.organization_id
+
+
+def can_delete_course_pack(user: User | None, pack) -> bool:
+    """Only the trainer who created it (and only while they are of its institute)."""
+    return can_edit_course_pack(user, pack) and pack.created_by_id == user.id

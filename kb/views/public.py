@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
-from kb.services import catalog
-from kb.services.citations import format_citation
+from kb.services import catalog, comparison, versions
+from kb.services.citations import export_citation, format_citation
+from kb.services.handouts import render_cases_pdf
 from kb.views.safety import safe_next_path
 
 public = Blueprint("public", __name__)
@@ -63,6 +65,67 @@ def _render_case(case, revision):
         versions=catalog.public_versions(case), citation=format_citation(case, revision),
         similar=catalog.similar_cases(case.public_id),
     )
+
+
+@public.get("/cases/<public_id>/versions")
+def case_versions(public_id: str):
+    """Every public version of a case, with a form to compare any two."""
+    case, history = versions.version_history(public_id)
+    return render_template("cases/versions.html", case=case, versions=history)
+
+
+@public.get("/cases/<public_id>/diff")
+def case_diff(public_id: str):
+    """Two public versions side by side: ``?from=N&to=M``."""
+    result = versions.compare_versions(public_id, request.args.get("from"), request.args.get("to"))
+    return render_template("cases/diff.html", case=result.case, result=result,
+                           versions=catalog.public_versions(result.case))
+
+
+@public.get("/cases/<public_id>/cite.<extension>")
+def case_citation(public_id: str, extension: str):
+    case = catalog.get_published_case(public_id)
+    return _download(export_citation(case, case.published_revision, extension))
+
+
+@public.get("/cases/<public_id>/v/<int:version>/cite.<extension>")
+def case_version_citation(public_id: str, version: int, extension: str):
+    case, revision = catalog.get_public_version(public_id, version)
+    return _download(export_citation(case, revision, extension))
+
+
+@public.get("/cases/<public_id>/handout.pdf")
+def case_handout(public_id: str):
+    case = catalog.get_published_case(public_id)
+    return _handout(case, case.published_revision)
+
+
+@public.get("/cases/<public_id>/v/<int:version>/handout.pdf")
+def case_version_handout(public_id: str, version: int):
+    return _handout(*catalog.get_public_version(public_id, version))
+
+
+def _handout(case, revision):
+    pdf = render_cases_pdf(revision.title, [(case, revision, "")], locale=str(get_locale()))
+    return _download_bytes(pdf, "application/pdf", f"{case.public_id}-v{revision.number}.pdf")
+
+
+def _download(file):
+    return _download_bytes(file.content.encode("utf-8"), file.media_type, file.filename)
+
+
+def _download_bytes(content: bytes, media_type: str, filename: str):
+    response = make_response(content)
+    response.headers["Content-Type"] = media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@public.get("/compare")
+def compare():
+    """Two to four published cases side by side: ``?ids=KB-0001&ids=KB-0002``."""
+    result = comparison.compare_cases(request.args.getlist("ids"))
+    return render_template("cases/compare.html", result=result)
 
 
 @public.get("/mmps/<slug>")
