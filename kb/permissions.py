@@ -121,6 +121,17 @@ def can_administer(user: User | None) -> bool:
     return is_admin(user)
 
 
+def can_manage_account(user: User | None, account: User) -> bool:
+    """May the user approve, change the role of, deactivate or reactivate this account? An admin may,
+    except on their own account (so the last admin cannot lock everyone out by mistake)."""
+    return is_admin(user) and user.id != account.id
+
+
+def can_list_own_submissions(user: User | None) -> bool:
+    """Does "My submissions" mean anything to the user (a submitter of an organisation)?"""
+    return _acting(user) and user.role == Role.submitter and user.organization_id is not None
+
+
 def allowed_actions(user: User | None, case: Case) -> list[str]:
     """The transitions the user may take on the case in its current state (buttons to show)."""
     revision = case.working_revision

@@ -1,30 +1,53 @@
-"""Organisations, users and passwords.
+"""Organisations, users and passwords: creating, registering, approving, changing role, deactivating.
 
 Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile: 64 MiB, 3 passes,
-4 lanes), above the OWASP ASVS minimum that Werkzeug's default scrypt parameters fall below.
+4 lanes), above the OWASP ASVS minimum that Werkzeug's default scrypt parameters fall below. A password
+must be 8 to 128 characters long, must not be one of the common passwords in ``kb/data/`` and must not
+be the account's email or name.
+
+Every change that alters what a user may do (deactivation, a role or organisation change) ends all of
+their server-side sessions, so a browser that was logged in, or holds a remember-me cookie, is logged out.
+Functions flush; the caller (a request or a command) commits.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import secrets
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 
-from kb.errors import Conflict, ValidationError
+from kb import permissions
+from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
-from kb.models import Organization, OrganizationKind, Role, State, User
+from kb.models import Organization, OrganizationKind, Role, State, User, utcnow
+
+log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+# Which organisations a self-registered account may belong to, by role.
+REGISTRATION_ROLES = {
+    Role.trainer.value: (OrganizationKind.ati.value,),
+    Role.submitter.value: (OrganizationKind.state_department.value, OrganizationKind.nodal_agency.value),
+}
 
-def hash_password(password: str) -> str:
-    check_password_rules(password)
+
+# ---------------------------------------------------------------------------------------------------
+# Passwords
+
+
+def hash_password(password: str, *, email: str | None = None, name: str | None = None) -> str:
+    check_password_rules(password, email=email, name=name)
     return _hasher.hash(password)
 
 
@@ -37,10 +60,31 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
-def check_password_rules(password: str) -> None:
-    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-        raise ValidationError("Invalid password.",
-                              {"password": f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long"})
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased (comment lines start with '# ')."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("# "))
+
+
+def check_password_rules(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    """Raise ValidationError (field ``password``) unless the password may be used."""
+    password = password or ""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise ValidationError(_("Invalid password."), {"password": _(
+            "must be %(low)d to %(high)d characters long", low=MIN_PASSWORD, high=MAX_PASSWORD)})
+    folded = password.strip().lower()
+    if folded in common_passwords():
+        raise ValidationError(_("Invalid password."), {"password": _(
+            "is one of the most commonly used passwords; choose one that is harder to guess")})
+    personal = set()
+    if email:
+        email = email.strip().lower()
+        personal |= {email, email.partition("@")[0]}
+    if name and name.strip():
+        personal |= {name.strip().lower(), "".join(name.lower().split())}
+    if folded in personal or "".join(folded.split()) in personal:
+        raise ValidationError(_("Invalid password."), {"password": _("must not be your email address or name")})
 
 
 def _state_by_code(code: str | None) -> State | None:
@@ -48,53 +92,249 @@ def _state_by_code(code: str | None) -> State | None:
         return None
     state = db.session.scalar(select(State).where(State.code == code.upper()))
     if state is None:
-        raise ValidationError("Unknown state.", {"state": f"unknown state code '{code}'"})
+        raise ValidationError(_("Unknown state."), {"state": _("unknown state code '%(code)s'", code=code)})
     return state
 
 
+def _organization_by_slug(slug: str | None) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.slug == slug)) if slug else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Organisations
+
+
 def create_organization(*, slug: str, name: str, kind: str, state_code: str | None = None) -> Organization:
+    slug = (slug or "").strip()
     fields = {}
-    if not _SLUG.match(slug or ""):
-        fields["slug"] = "use lowercase letters, digits and hyphens"
+    if not _SLUG.match(slug):
+        fields["slug"] = _("use lowercase letters, digits and hyphens")
     if not (name or "").strip():
-        fields["name"] = "missing"
+        fields["name"] = _("missing")
     if kind not in {k.value for k in OrganizationKind}:
-        fields["kind"] = f"'{kind}' is not one of {', '.join(k.value for k in OrganizationKind)}"
+        fields["kind"] = _("'%(kind)s' is not one of %(kinds)s", kind=kind,
+                           kinds=", ".join(k.value for k in OrganizationKind))
     if fields:
-        raise ValidationError("Invalid organisation.", fields)
+        raise ValidationError(_("Invalid organisation."), fields)
     if db.session.scalar(select(Organization).where(Organization.slug == slug)):
-        raise Conflict(f"An organisation with slug '{slug}' already exists.", {"slug": "already taken"})
+        raise Conflict(_("An organisation with slug '%(slug)s' already exists.", slug=slug), {"slug": _("already taken")})
     organization = Organization(slug=slug, name=name.strip(), kind=kind, state=_state_by_code(state_code))
     db.session.add(organization)
     db.session.flush()
+    log.info("organisation %s created", slug)
     return organization
+
+
+def list_organizations(kinds: tuple[str, ...] | None = None) -> list[Organization]:
+    statement = select(Organization).order_by(Organization.name)
+    if kinds:
+        statement = statement.where(Organization.kind.in_(kinds))
+    return list(db.session.scalars(statement))
+
+
+def count_members() -> dict[int, int]:
+    """How many users each organisation has, by organisation id."""
+    return dict(db.session.execute(select(User.organization_id, func.count()).where(
+        User.organization_id.is_not(None)).group_by(User.organization_id)).all())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Users
+
+
+def _check_user_fields(email: str, name: str, role: str, org_slug: str | None, password: str | None,
+                       roles=None) -> tuple[dict, Organization | None]:
+    fields = {}
+    if not _EMAIL.match(email) or len(email) > 254:
+        fields["email"] = _("not an email address")
+    if not (name or "").strip():
+        fields["name"] = _("missing")
+    elif len(name.strip()) > 200:
+        fields["name"] = _("at most 200 characters")
+    roles = roles or [r.value for r in Role]
+    if role not in roles:
+        fields["role"] = _("'%(role)s' is not one of %(roles)s", role=role, roles=", ".join(roles))
+    organization = _organization_by_slug(org_slug)
+    if org_slug and organization is None:
+        fields["org"] = _("unknown organisation '%(slug)s'", slug=org_slug)
+    if password:
+        try:
+            check_password_rules(password, email=email, name=name)
+        except ValidationError as error:
+            fields.update(error.fields)
+    return fields, organization
 
 
 def create_user(*, email: str, name: str, role: str, org_slug: str | None = None, state_code: str | None = None,
                 password: str | None = None) -> User:
-    """Create an active user. Without a password the account can only log in after a reset."""
+    """Create an active, approved user. Without a password the account can only log in after a reset."""
     email = (email or "").strip().lower()
-    fields = {}
-    if not _EMAIL.match(email):
-        fields["email"] = "not an email address"
-    if not (name or "").strip():
-        fields["name"] = "missing"
-    if role not in {r.value for r in Role}:
-        fields["role"] = f"'{role}' is not one of {', '.join(r.value for r in Role)}"
-    organization = None
-    if org_slug:
-        organization = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
-        if organization is None:
-            fields["org"] = f"unknown organisation '{org_slug}'"
+    fields, organization = _check_user_fields(email, name, role, org_slug, password)
     if fields:
-        raise ValidationError("Invalid user.", fields)
-    if db.session.scalar(select(User).where(User.email == email)):
-        raise Conflict(f"A user with email {email} already exists.", {"email": "already registered"})
-    user = User(email=email, name=name.strip(), role=role, organization=organization,
-                state=_state_by_code(state_code), password_hash=hash_password(password) if password else None)
+        raise ValidationError(_("Invalid user."), fields)
+    if _user_by_email(email) is not None:
+        raise Conflict(_("A user with email %(email)s already exists.", email=email), {"email": _("already registered")})
+    user = User(email=email, name=name.strip(), role=role, organization=organization, state=_state_by_code(state_code),
+                password_hash=_hasher.hash(password) if password else None, active=True, approved=True)
     db.session.add(user)
     db.session.flush()
+    log.info("user %s (%s) created", email, role)
     return user
+
+
+def register_user(*, email: str, name: str, password: str, role: str, org_slug: str | None) -> User | None:
+    """Self-registration: an account that cannot log in or act until an admin approves it.
+
+    Only trainers (of an ATI) and submitters (of a state department or a nodal agency) may register.
+    Every admin is notified. When the email is already registered nothing is created and that address is
+    told instead, so the answer to the visitor is the same either way (returns None then).
+    """
+    from kb.services import notifications
+
+    email = (email or "").strip().lower()
+    fields, organization = _check_user_fields(email, name, role, org_slug, password, roles=list(REGISTRATION_ROLES))
+    if not password:
+        fields["password"] = _("missing")
+    if not org_slug:
+        fields["org"] = _("choose your organisation")
+    elif organization is not None and role in REGISTRATION_ROLES and organization.kind not in REGISTRATION_ROLES[role]:
+        fields["org"] = (_("a trainer belongs to an Administrative Training Institute") if role == Role.trainer.value
+                         else _("a submitter belongs to a state department or a nodal agency"))
+    if fields:
+        raise ValidationError(_("Please correct the marked fields."), fields)
+    if _user_by_email(email) is not None:
+        notifications.queue_email(email, subject=_("[kb] Someone tried to register with this address"), body=_(
+            "Someone asked to register a kb account with this email address, which already has an account.\n"
+            "If it was you, log in, or reset your password from the login page. If not, you can ignore "
+            "this message; nothing was changed.\n"))
+        log.info("registration refused for an existing email (the owner was told)")
+        return None
+    user = User(email=email, name=name.strip(), role=role, organization=organization,
+                password_hash=_hasher.hash(password), active=True, approved=False)
+    db.session.add(user)
+    db.session.flush()
+    admins = db.session.scalars(select(User).where(User.role == Role.admin.value, User.active.is_(True),
+                                                   User.approved.is_(True)))
+    notifications.notify(admins, kind="registration", case=None, url="/admin/users?status=pending",
+                         message=_("%(name)s (%(email)s) registered as a %(role)s of %(org)s and waits for approval.",
+                                   name=user.name, email=email, role=role, org=organization.name))
+    log.info("user %s registered as %s, waiting for approval", email, role)
+    return user
+
+
+def _user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def find_user(email: str) -> User:
+    user = _user_by_email(email)
+    if user is None:
+        raise NotFound(_("No user with email %(email)s.", email=(email or "").strip().lower()))
+    return user
+
+
+USER_STATUSES = ("all", "pending", "active", "inactive")
+
+
+def list_users(*, q: str = "", status: str = "all", role: str | None = None, page: int = 1,
+               per_page: int = 50) -> tuple[list[User], int]:
+    """Users matching ``q`` (in email or name) and a status; newest first. Returns (page of users, total)."""
+    statement = select(User)
+    words = (q or "").strip().lower()
+    if words:
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(User.email.like(pattern, escape="\\"),
+                                        func.lower(User.name).like(pattern, escape="\\")))
+    if status == "pending":
+        statement = statement.where(User.approved.is_(False), User.active.is_(True))
+    elif status == "active":
+        statement = statement.where(User.approved.is_(True), User.active.is_(True))
+    elif status == "inactive":
+        statement = statement.where(User.active.is_(False))
+    if role in {r.value for r in Role}:
+        statement = statement.where(User.role == role)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = max(1, page)
+    users = db.session.scalars(statement.order_by(User.created_at.desc(), User.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page))
+    return list(users), total
+
+
+def count_pending() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.approved.is_(False), User.active.is_(True))) or 0
+
+
+def _check_manager(actor: User | None, target: User) -> None:
+    """The CLI acts as the system (actor None); in the site only an admin, and never on their own account."""
+    if actor is not None and not permissions.can_manage_account(actor, target):
+        raise Forbidden(_("Admins cannot change their own role or deactivate themselves.")
+                        if permissions.can_administer(actor) else _("Only an admin may manage accounts."))
+
+
+def approve_user(target: User, *, actor: User | None = None) -> bool:
+    """Let a self-registered account log in; tells its owner by email. False if it was already approved."""
+    from kb.services import notifications
+
+    _check_manager(actor, target)
+    if target.approved:
+        return False
+    target.approved = True
+    notifications.queue_email(target.email, subject=_("[kb] Your account has been approved"), body=_(
+        "Your kb account has been approved. You can now log in with your email address and password.\n"))
+    db.session.flush()
+    log.info("user %s approved by %s", target.email, actor.email if actor else "the command line")
+    return True
+
+
+def change_role(target: User, role: str, *, org_slug: str | None = None, actor: User | None = None) -> bool:
+    """Give the user another role (and, when ``org_slug`` is given, organisation). Ends all their sessions,
+    so what they may do changes at once. False if nothing changed."""
+    from kb.services import auth
+
+    _check_manager(actor, target)
+    fields = {}
+    if role not in {r.value for r in Role}:
+        fields["role"] = _("'%(role)s' is not one of %(roles)s", role=role, roles=", ".join(r.value for r in Role))
+    organization = target.organization
+    if org_slug is not None:
+        organization = _organization_by_slug(org_slug) if org_slug else None
+        if org_slug and organization is None:
+            fields["org"] = _("unknown organisation '%(slug)s'", slug=org_slug)
+    if fields:
+        raise ValidationError(_("Invalid role."), fields)
+    if role == target.role and organization is target.organization:
+        return False
+    target.role = role
+    target.organization = organization
+    ended = auth.end_all_sessions(target)
+    db.session.flush()
+    log.info("user %s is now %s of %s (by %s); %d sessions ended", target.email, role,
+             organization.slug if organization else "no organisation", actor.email if actor else "the command line",
+             ended)
+    return True
+
+
+def set_active(target: User, active: bool, *, actor: User | None = None) -> bool:
+    """Deactivate (ending every session at once) or reactivate an account. False if nothing changed."""
+    from kb.services import auth
+
+    _check_manager(actor, target)
+    if target.active == active:
+        return False
+    target.active = active
+    ended = 0 if active else auth.end_all_sessions(target)
+    db.session.flush()
+    log.info("user %s %s by %s; %d sessions ended", target.email, "reactivated" if active else "deactivated",
+             actor.email if actor else "the command line", ended)
+    return True
 
 
 DEMO_ORGANIZATIONS = [

@@ -1,4 +1,5 @@
-"""Logging in and staying logged in: server-side sessions, login throttling and personal API tokens.
+"""Logging in and staying logged in: server-side sessions, login throttling, password changes and
+resets, and personal API tokens.
 
 A login creates a ``UserSession`` row; the cookie (Flask's session, and Flask-Login's remember-me cookie)
 carries only its random token, which is stored here hashed. Every request looks the token up, so deleting
@@ -6,28 +7,46 @@ the row ends the session at once, however old or well-signed the cookie: logout 
 deactivation, a role change and a password change end all of a user's sessions.
 
 Throttling counts failed attempts in the database (``LoginAttempt``), so the limits hold across worker
-processes and hosts.
+processes and hosts: MAX_FAILURES_PER_ACCOUNT failures for one email, or MAX_FAILURES_PER_ADDRESS from one
+address, within THROTTLE_WINDOW, and further attempts are refused (429) until the window has passed.
+
+A password reset link carries a random token that is stored hashed (``PasswordResetToken``), expires after
+RESET_LIFETIME and works once; using it, like changing the password, ends the user's other sessions.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+from typing import Callable
 
-from sqlalchemy import delete, func, select
+from flask_babel import gettext
+from sqlalchemy import delete, func, select, update
 
-from kb.errors import KbError
+from kb.errors import KbError, ValidationError
 from kb.extensions import db
-from kb.models import ApiToken, LoginAttempt, User, UserSession, utcnow
+from kb.models import ApiToken, LoginAttempt, PasswordResetToken, User, UserSession, utcnow
 from kb.services.accounts import verify_password
+
+log = logging.getLogger(__name__)
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
 REMEMBER_LIFETIME = dt.timedelta(days=14)
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+RESET_LIFETIME = dt.timedelta(hours=1)
+INVITE_LIFETIME = dt.timedelta(days=3)
+MAX_RESETS_PER_HOUR = 3
 LOGIN_FAILED = "Wrong email or password."  # one message whether or not the email exists
+INVALID_RESET = "This password reset link is invalid, used or expired. Ask for a new one."
 TOKEN_PREFIX = "kb_"
+
+
+class InvalidResetToken(KbError):
+    status = 400
+    code = "invalid_token"
 
 
 class TooManyAttempts(KbError):
@@ -38,6 +57,12 @@ class TooManyAttempts(KbError):
 class LoginFailed(KbError):
     status = 401
     code = "login_failed"
+
+
+class AccountPending(LoginFailed):
+    """The password was right, but an admin has not approved the self-registered account yet."""
+
+    code = "account_pending"
 
 
 def token_hash(token: str) -> str:
@@ -76,7 +101,7 @@ def authenticate(email: str, password: str, *, address: str) -> User:
     if not ok or not user.active:
         raise LoginFailed(LOGIN_FAILED)
     if not user.approved:
-        raise LoginFailed("Your account is waiting for an administrator's approval.")
+        raise AccountPending("Your account is waiting for an administrator's approval.")
     return user
 
 
@@ -126,6 +151,145 @@ def end_session(token: str) -> None:
 def end_all_sessions(user: User) -> int:
     """Log the user out everywhere (deactivation, role change, password change)."""
     return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount or 0
+
+
+def count_sessions(user: User, now: dt.datetime | None = None) -> int:
+    """How many open (unexpired) sessions the user has."""
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.expires_at > (now or utcnow()))) or 0
+
+
+def end_other_sessions(user: User, keep_token: str) -> int:
+    """Log the user out everywhere but in the session whose token is ``keep_token``."""
+    return db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id, UserSession.token_hash != token_hash(keep_token or ""))).rowcount or 0
+
+
+def prune_expired(now: dt.datetime | None = None) -> int:
+    """Delete expired sessions and reset tokens and login attempts older than the throttle window."""
+    now = now or utcnow()
+    removed = db.session.execute(delete(UserSession).where(UserSession.expires_at <= now)).rowcount or 0
+    removed += db.session.execute(delete(PasswordResetToken).where(
+        PasswordResetToken.expires_at <= now - RESET_LIFETIME)).rowcount or 0
+    removed += db.session.execute(delete(LoginAttempt).where(
+        LoginAttempt.created_at < now - THROTTLE_WINDOW)).rowcount or 0
+    return removed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Passwords
+
+
+def change_password(user: User, current: str, new: str, *, address: str, keep_token: str) -> int:
+    """Change the password of a logged-in user who knows the current one; every other session ends.
+
+    A wrong current password counts as a failed login for the account, so it is throttled the same way.
+    Returns how many other sessions were ended."""
+    from kb.services.accounts import hash_password
+
+    address = (address or "unknown")[:64]
+    check_throttle(user.email, address)
+    if not verify_password(user, current or ""):
+        db.session.add(LoginAttempt(email=user.email, address=address, succeeded=False))
+        db.session.flush()
+        raise ValidationError(gettext("Invalid password."),
+                              {"current_password": gettext("is not your current password")})
+    if new == current:
+        raise ValidationError(gettext("Invalid password."), {"password": gettext("is the same as the current one")})
+    user.password_hash = hash_password(new, email=user.email, name=user.name)
+    user.password_changed_at = utcnow()
+    db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=utcnow()))
+    ended = end_other_sessions(user, keep_token)
+    db.session.flush()
+    log.info("user %s changed their password; %d other sessions ended", user.email, ended)
+    return ended
+
+
+def request_password_reset(email: str, *, link_for: Callable[[str], str], invite: bool = False,
+                           now: dt.datetime | None = None) -> bool:
+    """Email a single-use reset link to the account with this email, if there is one that may log in.
+
+    The caller says the same thing either way. ``link_for(token)`` builds the absolute link. At most
+    MAX_RESETS_PER_HOUR links are sent per account, so the form cannot be used to flood a mailbox.
+    ``invite``: the account was just created by an admin without a password; the link (valid for
+    INVITE_LIFETIME) lets its owner choose one. Returns whether a link was sent (for tests and logs)."""
+    from kb.services.notifications import queue_email
+
+    now = now or utcnow()
+    email = (email or "").strip().lower()[:254]
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    if user is None or not user.active or not user.approved:
+        log.info("password reset asked for an address without a usable account")
+        return False
+    recent = db.session.scalar(select(func.count()).select_from(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.created_at >= now - dt.timedelta(hours=1))) or 0
+    if recent >= MAX_RESETS_PER_HOUR:
+        log.warning("password reset for %s refused: %d links in the last hour", email, recent)
+        return False
+    raw = secrets.token_urlsafe(32)
+    lifetime = INVITE_LIFETIME if invite else RESET_LIFETIME
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash(raw), created_at=now,
+                                      expires_at=now + lifetime))
+    if invite:
+        subject = gettext("[kb] Your account: choose a password")
+        body = gettext(
+            "An administrator created a kb account for you (%(email)s).\n\n"
+            "To choose your password, open this link within %(days)d days. It works once:\n\n%(link)s\n",
+            email=user.email, days=lifetime.days, link=link_for(raw))
+    else:
+        subject = gettext("[kb] Reset your password")
+        body = gettext(
+            "Someone (we hope you) asked to reset the password of your kb account.\n\n"
+            "To choose a new password, open this link within %(minutes)d minutes. It works once:\n\n%(link)s\n\n"
+            "If you did not ask for this, ignore this message: your password has not changed.\n",
+            minutes=int(lifetime.total_seconds() // 60), link=link_for(raw))
+    queue_email(user.email, subject=subject, body=body)
+    db.session.flush()
+    return True
+
+
+def user_for_reset_token(raw: str, now: dt.datetime | None = None) -> User | None:
+    """The user whose unused, unexpired reset token this is (the reset form shows only then)."""
+    token = _usable_reset_token(raw, now or utcnow())
+    return token.user if token is not None else None
+
+
+def reset_password(raw: str, new: str, now: dt.datetime | None = None) -> User:
+    """Set a new password with a reset token. The token is used up (also when two requests race: the
+    update only matches an unused row), every other reset token of the user too, and every session of
+    the user ends."""
+    from kb.services.accounts import hash_password
+
+    now = now or utcnow()
+    token = _usable_reset_token(raw, now)
+    if token is None:
+        raise InvalidResetToken(INVALID_RESET)
+    user = token.user
+    password_hash = hash_password(new, email=user.email, name=user.name)  # may raise ValidationError: token kept
+    claimed = db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.id == token.id, PasswordResetToken.used_at.is_(None)).values(used_at=now)).rowcount
+    if claimed != 1:
+        raise InvalidResetToken(INVALID_RESET)
+    db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)).values(used_at=now))
+    user.password_hash = password_hash
+    user.password_changed_at = now
+    ended = end_all_sessions(user)
+    db.session.flush()
+    log.info("user %s reset their password; %d sessions ended", user.email, ended)
+    return user
+
+
+def _usable_reset_token(raw: str, now: dt.datetime) -> PasswordResetToken | None:
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash(raw)))
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.active or not token.user.approved:
+        return None
+    return token
 
 
 # ---------------------------------------------------------------------------------------------------

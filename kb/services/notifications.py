@@ -57,10 +57,13 @@ def comment_added(case: Case, comment: Comment) -> None:
                    f"{comment.body[:200]}")
 
 
-def notify(users: Iterable[User], *, kind: str, case: Case | None, message: str, exclude: User | None = None) -> int:
+def notify(users: Iterable[User], *, kind: str, case: Case | None, message: str, exclude: User | None = None,
+           url: str | None = None) -> int:
+    """Notify each user (in the site and by email); ``url`` defaults to the case's submission page."""
     sent = 0
     seen = set()
-    url = submission_path(case) if case is not None else ""
+    if url is None:
+        url = submission_path(case) if case is not None else ""
     for user in users:
         if user.id in seen or (exclude is not None and user.id == exclude.id) or not user.can_act:
             continue
