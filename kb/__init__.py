@@ -72,6 +72,11 @@ def configure_extensions(app: Flask) -> None:
     # The session and remember-me cookies carry a server-side session token, never the user id.
     login_manager.user_loader(auth.user_for_session)
 
+    from kb.views.auth import ask_to_log_in
+
+    login_manager.login_view = "auth.login"
+    login_manager.unauthorized_handler(ask_to_log_in)
+
     @login_manager.request_loader
     def load_user_from_bearer_token(req):
         header = req.headers.get("Authorization", "")
@@ -82,9 +87,12 @@ def configure_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The visitor's chosen language (cookie), else the best match of their browser's languages."""
-    from flask import current_app
+    """The visitor's chosen language (cookie), else the best match of their browser's languages; outside
+    a request (the CLI, services called from it) the default language."""
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["KB_LANGUAGES"]
     chosen = request.cookies.get("kb_lang")
     if chosen in languages:
@@ -99,11 +107,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(api)
 
+    from kb.views.admin import admin
+    from kb.views.auth import auth
+
+    app.register_blueprint(auth)
+    app.register_blueprint(admin)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register
+    from kb.views.resubmit import register as register_resubmit
 
     register(app)
+    register_resubmit(app)  # a form with an expired CSRF token keeps what was typed
 
 
 def register_templating(app: Flask) -> None:
