@@ -113,6 +113,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(admin)
 
+    from kb.views.teach import teach
+
+    app.register_blueprint(teach)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register

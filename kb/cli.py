@@ -198,6 +198,75 @@ def users_create(email, name, role, org_slug, state_code, password):
     click.echo(user.id)
 
 
+@users_group.command("list")
+@click.option("--status", type=click.Choice(["all", "pending", "active", "inactive"]), default="all", show_default=True)
+@click.option("--role", type=click.Choice(["trainer", "submitter", "reviewer", "admin"]))
+@click.option("--search", "q", default="", help="part of the email or name")
+@with_appcontext
+def users_list(status, role, q):
+    """Print the users (id, email, role, organisation, status, name), one per line, tab-separated."""
+    from kb.services.accounts import list_users
+
+    users, _total = list_users(q=q, status=status, role=role, per_page=1_000_000)
+    for user in users:
+        state = "inactive" if not user.active else ("pending" if not user.approved else "active")
+        click.echo("\t".join([str(user.id), user.email, user.role,
+                              user.organization.slug if user.organization else "-", state, user.name]))
+
+
+@users_group.command("approve")
+@click.option("--email", required=True)
+@with_appcontext
+@commits
+def users_approve(email):
+    """Approve a self-registered account so that it can log in."""
+    from kb.services.accounts import approve_user, find_user
+
+    user = find_user(email)
+    click.echo(f"{user.email} approved" if approve_user(user) else f"{user.email} was already approved")
+
+
+@users_group.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["trainer", "submitter", "reviewer", "admin"]))
+@click.option("--org", "org_slug", help="also move the user to this organisation (the slug)")
+@with_appcontext
+@commits
+def users_set_role(email, role, org_slug):
+    """Change a user's role (and organisation); ends all their sessions."""
+    from kb.services.accounts import change_role, find_user
+
+    user = find_user(email)
+    changed = change_role(user, role, org_slug=org_slug)
+    click.echo(f"{user.email} is now {user.role}; their sessions were ended" if changed
+               else f"{user.email} was already {user.role}")
+
+
+@users_group.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+@commits
+def users_deactivate(email):
+    """Deactivate an account: it can no longer log in, and every session ends at once."""
+    from kb.services.accounts import find_user, set_active
+
+    user = find_user(email)
+    click.echo(f"{user.email} deactivated; their sessions were ended" if set_active(user, False)
+               else f"{user.email} was already deactivated")
+
+
+@users_group.command("reactivate")
+@click.option("--email", required=True)
+@with_appcontext
+@commits
+def users_reactivate(email):
+    """Let a deactivated account log in again."""
+    from kb.services.accounts import find_user, set_active
+
+    user = find_user(email)
+    click.echo(f"{user.email} reactivated" if set_active(user, True) else f"{user.email} was already active")
+
+
 @click.group("orgs", help="Manage organisations (ATIs, state departments, nodal agencies).")
 def orgs_group():
     pass
@@ -216,6 +285,18 @@ def orgs_create(slug, name, kind, state_code):
 
     organization = create_organization(slug=slug, name=name, kind=kind, state_code=state_code)
     click.echo(organization.id)
+
+
+@orgs_group.command("list")
+@click.option("--kind", type=click.Choice(["ati", "state_department", "nodal_agency"]))
+@with_appcontext
+def orgs_list(kind):
+    """Print the organisations (id, slug, kind, state, name), one per line, tab-separated."""
+    from kb.services.accounts import list_organizations
+
+    for organization in list_organizations((kind,) if kind else None):
+        click.echo("\t".join([str(organization.id), organization.slug, organization.kind,
+                              organization.state.code if organization.state else "-", organization.name]))
 
 
 @click.group("mail", help="Outgoing email (kept in the database; sent when KB_SMTP_HOST is set).")
