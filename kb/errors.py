@@ -36,3 +36,10 @@ class Conflict(KbError):
 
     status = 409
     code = "conflict"
+
+
+class TooLarge(KbError):
+    """An upload over the configured size limit (KB_MAX_UPLOAD_BYTES)."""
+
+    status = 413
+    code = "too_large"
