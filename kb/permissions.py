@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kb.errors import Forbidden, NotFound
 from kb.models import Case, OrganizationKind, Revision, RevisionStatus, Role, User
-from kb.workflow import REVIEWER_VISIBLE_STATES, TRANSITIONS
+from kb.workflow import EDITABLE_STATES, OPEN_STATES, REVIEWER_VISIBLE_STATES, TRANSITIONS
 
 PUBLIC_STATUSES = frozenset({RevisionStatus.published, RevisionStatus.superseded})
 
@@ -139,6 +139,23 @@ def allowed_actions(user: User | None, case: Case) -> list[str]:
         return []
     return [name for name, transition in TRANSITIONS.items()
             if revision.status in transition.sources and may(user, name, case)]
+
+
+def allowed_changes(user: User | None, case: Case) -> set[str]:
+    """The other things the user may do to the submission now (links and forms to show): ``edit`` and
+    ``attach`` while it is a draft or sent back for changes, ``new_revision`` on a published case with no
+    version open, ``comment``. The service functions check the same rules when the action is taken."""
+    revision = case.working_revision
+    if revision is None or not can_view_submission(user, case):
+        return set()
+    changes = set()
+    if revision.status in EDITABLE_STATES:
+        changes |= {action for action in ("edit", "attach") if may(user, action, case)}
+    if case.is_published and revision.status not in OPEN_STATES and may(user, "new_revision", case):
+        changes.add("new_revision")
+    if may(user, "comment", case):
+        changes.add("comment")
+    return changes
 
 
 # ---------------------------------------------------------------------------------------------------
