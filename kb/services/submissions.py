@@ -205,12 +205,15 @@ def open_new_revision(user: User | None, public_id: str) -> Case:
     """A new draft version of a published case, starting from the published content. The published
     version stays live until this one is approved."""
     case = find_case(public_id)
-    if not case.is_published:
-        if not permissions.can_view_submission(user, case):
-            raise NotFound(f"No case {public_id}.")
-        raise Conflict("Only a published case can get a new version; this one is not published.")
+    # A published case is public, so anyone may learn that they may not do this (403); an unpublished one
+    # is 404 to those who may not see it. Permission comes before state, as for every other action: a
+    # reviewer gets 403 whatever the state, and only the case's own submitters hear that it is not published.
+    if not case.is_published and not permissions.can_view_submission(user, case):
+        raise NotFound(f"No case {public_id}.")
     if not permissions.may(user, "new_revision", case):
         raise Forbidden(permissions._FORBIDDEN_REASONS["new_revision"])
+    if not case.is_published:
+        raise Conflict("Only a published case can get a new version; this one is not published.")
     working = case.working_revision
     if working.status in OPEN_STATES:
         raise Conflict(f"Version {working.number} is already open ({working.status.replace('_', ' ')}); "
