@@ -1,49 +1,23 @@
-"""The JSON API under /api/v1, per ../shared/API.md. Handlers parse, call one service, serialise."""
+"""The JSON API under /api/v1, per ../shared/API.md, described by its own OpenAPI document
+(``/api/v1/openapi.json``, built in ``kb.api.openapi``).
+
+Handlers are thin: parse the request (``kb.api.requests``), call one service function, commit, serialise
+(``kb.api.serializers``). The rules live in the services and ``kb.permissions``; their errors become
+``{"error": {"code", "message", "fields"}}`` in ``kb.views.errors``. The caller is decided from the
+``Authorization: Bearer`` header alone (``kb.api.auth``), never from the site's session cookie, which is
+why CSRF does not apply here.
+
+Modules: ``cases`` (the published library, a case's new versions and archiving), ``submissions`` (the
+review workflow, comments, attachments), ``account`` (the caller and their notifications), ``openapi``.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from kb.api.serializers import case_detail, case_summary
 from kb.extensions import csrf
-from kb.services import catalog
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API authenticates with bearer tokens, never with the session cookie, so CSRF does not apply.
 csrf.exempt(api)
 
-
-@api.get("/taxonomy")
-def taxonomy():
-    mmps, states = catalog.taxonomy()
-    return {
-        "mmps": [{"slug": m.slug, "name": m.name, "category": m.category} for m in mmps],
-        "states": [{"code": s.code, "name": s.name, "kind": s.kind} for s in states],
-    }
-
-
-@api.get("/cases")
-def list_cases():
-    page, per_page = catalog.parse_paging(request.args.get("page"), request.args.get("per_page"))
-    filters = catalog.parse_filters(request.args.to_dict(flat=False))
-    results = catalog.search_cases(request.args.get("q"), filters, sort=request.args.get("sort") or None,
-                                   page=page, per_page=per_page)
-    return {
-        "total": results.total,
-        "page": results.page,
-        "per_page": results.per_page,
-        "results": [case_summary(case, results.highlights[case.public_id][1]) for case in results.items],
-        "facets": results.facets,
-        "suggestion": results.suggestion,
-        "notices": results.notices,
-        "corrected_from": results.corrected_from,
-    }
-
-
-@api.get("/cases/<public_id>")
-def get_case(public_id: str):
-    return case_detail(catalog.get_published_case(public_id))
-
-
-@api.get("/cases/<public_id>/similar")
-def similar_cases(public_id: str):
-    return {"results": [case_summary(case) for case in catalog.similar_cases(public_id)]}
+from kb.api import account, auth, cases, errors, openapi, submissions  # noqa: E402,F401  (they register routes)

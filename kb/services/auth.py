@@ -42,6 +42,7 @@ MAX_RESETS_PER_HOUR = 3
 LOGIN_FAILED = "Wrong email or password."  # one message whether or not the email exists
 INVALID_RESET = "This password reset link is invalid, used or expired. Ask for a new one."
 TOKEN_PREFIX = "kb_"
+API_TOKEN_ATTEMPT = "(api token)"  # LoginAttempt.email of a bad bearer token (never an email)
 
 
 class InvalidResetToken(KbError):
@@ -315,6 +316,23 @@ def user_for_api_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         token.last_used_at = now
     return token.user
+
+
+def check_api_token_throttle(address: str, now: dt.datetime | None = None) -> None:
+    """Raise TooManyAttempts when this address has failed too often recently: bad bearer tokens and
+    failed logins count together, so neither door can be used to guess around the other."""
+    since = (now or utcnow()) - THROTTLE_WINDOW
+    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.address == (address or "unknown")[:64], LoginAttempt.succeeded.is_(False),
+        LoginAttempt.created_at >= since)) or 0
+    if failures >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyAttempts("Too many failed attempts from your address. Wait a few minutes and try again.")
+
+
+def record_bad_api_token(address: str) -> None:
+    """Count a bad, revoked or expired bearer token as a failed attempt from this address."""
+    db.session.add(LoginAttempt(email=API_TOKEN_ATTEMPT, address=(address or "unknown")[:64], succeeded=False))
+    db.session.flush()
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:

@@ -121,6 +121,18 @@ def list_notifications(user: User, *, limit: int = 50) -> list[Notification]:
                                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
+def page_of_notifications(user: User, *, unread_only: bool = False, page: int = 1,
+                          per_page: int = 20) -> tuple[list[Notification], int]:
+    """One page of the user's notifications, newest first, and how many there are in all."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page))
+    return list(items), total
+
+
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all of them when no ids are given); never another user's."""
     statement = (update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -1,0 +1,405 @@
+"""The API's own OpenAPI 3.1 description, served at ``/api/v1/openapi.json``.
+
+Written by hand (it is the contract, so it is read and reviewed like one), with enumerations taken from
+the code that enforces them (statuses, review actions, stages). ``tests/api/test_openapi.py`` checks that
+every API route is described here and every path here is a route, that the document is valid OpenAPI, and
+that real responses match its schemas.
+"""
+from __future__ import annotations
+
+import functools
+
+from kb.api import api
+from kb.models import Language, RevisionStatus, Stage
+from kb.services import attachments, catalog, submissions
+from kb.workflow import REVIEW_ACTIONS, TRANSITIONS
+
+JSON = "application/json"
+STATUSES = [s.value for s in RevisionStatus if s is not RevisionStatus.superseded]
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    """The schema, or null (JSON Schema 2020-12, as OpenAPI 3.1 uses it)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict, required: list[str] | tuple[str, ...] = (), *, closed: bool = False, **extra) -> dict:
+    schema = {"type": "object", "properties": properties, "required": list(required), **extra}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+DATETIME = {"type": "string", "format": "date-time"}
+PUBLIC_ID = {"type": "string", "pattern": r"^KB-\d{4,}$", "examples": ["KB-0042"]}
+
+
+def _page_of(item: str, **more) -> dict:
+    return obj({"total": INTEGER, "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": catalog.MAX_PER_PAGE},
+                "results": {"type": "array", "items": ref(item)}, **more},
+               ["total", "page", "per_page", "results", *more])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemas
+
+_OUTCOME = obj({"label": STRING, "before": nullable({"type": "number"}), "after": nullable({"type": "number"}),
+                "unit": STRING, "source": nullable(STRING)}, ["label"])
+_LINK = obj({"title": STRING, "url": STRING}, ["title", "url"])
+_CONTACT = obj({"name": STRING, "organization": STRING, "email": nullable(STRING), "phone": nullable(STRING),
+                "url": nullable(STRING)}, ["name"])
+
+# The fields a submitter writes (kb.services.submissions.EDITABLE_FIELDS), as requests carry them.
+_FIELDS_IN = {
+    "title": {"type": "string", "maxLength": 300},
+    "summary": STRING,
+    "body": {"type": "string", "description": "Markdown, with the six headings of content/README.md "
+                                              "(Problem, Solution, Technology, Impact, Lessons, How to replicate)"},
+    "mmp": {"type": "string", "description": "an MMP slug from GET /taxonomy"},
+    "state": nullable({"type": "string", "description": "a state code from GET /taxonomy; null for a central case"}),
+    "department": STRING,
+    "year": {"type": "integer", "minimum": 1980, "maximum": 2100, "description": "the year the practice started"},
+    "stage": nullable({"enum": [s.value for s in Stage]}),
+    "language": {"enum": [lang.value for lang in Language]},
+    "tags": {"type": "array", "items": STRING},
+    "outcomes": {"type": "array", "items": ref("Outcome")},
+    "links": {"type": "array", "items": ref("Link")},
+    "contacts": {"type": "array", "items": ref("Contact")},
+}
+assert set(_FIELDS_IN) == set(submissions.EDITABLE_FIELDS), "document every editable field"
+
+# The same fields as a submission returns them: a draft may leave any of them empty.
+_FIELDS_OUT = {
+    "title": STRING, "summary": STRING, "body": STRING, "mmp": nullable(STRING), "state": nullable(STRING),
+    "department": STRING, "year": nullable(INTEGER), "stage": nullable(STRING), "language": STRING,
+    "tags": {"type": "array", "items": STRING}, "outcomes": {"type": "array", "items": ref("Outcome")},
+    "links": {"type": "array", "items": ref("Link")}, "contacts": {"type": "array", "items": ref("Contact")},
+}
+
+_ORGANIZATION = nullable(obj({"slug": STRING, "name": STRING}, ["slug", "name"]))
+_NOTE = {"type": "string", "description": "why; required for request_changes, reject and archive"}
+_LOCK = {"type": "integer", "description": "the lock_version you last read; if the submission changed since, "
+                                           "the request is refused with 409 and nothing is applied"}
+
+SCHEMAS = {
+    "Error": obj({"error": obj({
+        "code": {"type": "string", "description": "a machine word: invalid, unauthorized, forbidden, not_found, "
+                                                  "conflict, too_large, rate_limited, ..."},
+        "message": {"type": "string", "description": "a sentence for a person"},
+        "fields": {"type": "object", "additionalProperties": STRING,
+                   "description": "for 400 (and some 409): each field (or 'body') with what is wrong"},
+    }, ["code", "message"])}, ["error"]),
+    "Taxonomy": obj({
+        "mmps": {"type": "array", "items": obj({"slug": STRING, "name": STRING,
+                                                "category": {"enum": ["central", "state", "integrated"]}},
+                                               ["slug", "name", "category"])},
+        "states": {"type": "array", "items": obj({"code": STRING, "name": STRING, "kind": {"enum": ["state", "ut"]}},
+                                                 ["code", "name", "kind"])},
+    }, ["mmps", "states"]),
+    "CaseSummary": obj({
+        "id": PUBLIC_ID, "title": STRING, "summary": STRING, "mmp": STRING, "state": nullable(STRING),
+        "year": nullable(INTEGER), "tags": {"type": "array", "items": STRING}, "language": STRING,
+        "url": {"type": "string", "description": "the case's permanent link"},
+        "highlight": {"type": "string", "description": "HTML in which only <mark> is markup"},
+    }, ["id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight"]),
+    "FacetCount": obj({"value": {"type": ["string", "integer"]}, "count": INTEGER}, ["value", "count"]),
+    "CaseList": _page_of("CaseSummary", facets={
+        "type": "object", "additionalProperties": {"type": "array", "items": ref("FacetCount")},
+        "required": ["mmp", "state", "year", "tag", "language"],
+        "description": "counts per value; each facet's counts ignore its own filter"},
+        suggestion=nullable({"type": "string", "description": "a corrected query"}),
+        notices={"type": "array", "items": STRING, "description": "repairs made to the query"},
+        corrected_from=nullable({"type": "string", "description": "set when nothing matched what was typed "
+                                                                  "and these are the suggestion's results"})),
+    "CaseDetail": obj({
+        "id": PUBLIC_ID, "title": STRING, "summary": STRING, "body": STRING,
+        "body_html": {"type": "string", "description": "the body rendered and sanitised"},
+        "mmp": STRING, "state": nullable(STRING), "department": STRING, "year": nullable(INTEGER),
+        "stage": nullable(STRING), "tags": {"type": "array", "items": STRING}, "language": STRING,
+        "version": INTEGER, "published_at": nullable(DATETIME), "first_published_at": nullable(DATETIME),
+        "url": STRING, "version_url": STRING, "citation": STRING,
+        "outcomes": {"type": "array", "items": ref("Outcome")}, "links": {"type": "array", "items": ref("Link")},
+        "contacts": {"type": "array", "items": ref("Contact")},
+        "adoptions": {"type": "integer", "description": "how many training uses are recorded"},
+        "attachments": {"type": "array", "items": ref("Attachment")},
+    }, ["id", "title", "summary", "body", "body_html", "mmp", "state", "year", "tags", "language", "version",
+        "published_at", "url", "citation", "adoptions", "attachments"]),
+    "SimilarCases": obj({"results": {"type": "array", "items": ref("CaseSummary")}}, ["results"]),
+    "Outcome": _OUTCOME,
+    "Link": _LINK,
+    "Contact": _CONTACT,
+    "SubmissionCreate": obj(_FIELDS_IN, ["title", "mmp"], closed=True, description=(
+        "A draft may be incomplete, but needs a title and an MMP; submitting it needs every field the content "
+        "rules require. status, organization, author and id are set by kb: sending them is a 400.")),
+    "SubmissionChange": obj({**_FIELDS_IN, "lock_version": _LOCK}, closed=True, minProperties=1, description=(
+        "Only the fields to change. Allowed while the submission is draft or changes_requested.")),
+    "ActionRequest": obj({"note": _NOTE, "lock_version": _LOCK}, closed=True),
+    "ReviewRequest": obj({"action": {"enum": list(REVIEW_ACTIONS)}, "note": _NOTE, "lock_version": _LOCK},
+                         ["action"], closed=True),
+    "ArchiveRequest": obj({"note": _NOTE, "lock_version": _LOCK}, ["note"], closed=True),
+    "CommentRequest": obj({"body": {"type": "string", "minLength": 1, "maxLength": submissions.MAX_COMMENT}},
+                          ["body"], closed=True),
+    "HistoryEvent": obj({
+        "action": {"type": "string", "description": "create, edit, new_revision, import, or a workflow action"},
+        "from": nullable({"enum": [s.value for s in RevisionStatus]}),
+        "to": {"enum": [s.value for s in RevisionStatus]},
+        "by": nullable({"type": "string", "description": "the person's name"}),
+        "at": DATETIME, "note": STRING, "version": nullable(INTEGER),
+    }, ["action", "from", "to", "by", "at", "note"]),
+    "Comment": obj({"id": INTEGER, "by": nullable(STRING), "at": DATETIME, "body": STRING,
+                    "version": nullable(INTEGER)}, ["id", "by", "at", "body"]),
+    "Attachment": obj({"key": {"type": "string", "description": "its id, for DELETE /attachments/{key}"},
+                       "name": {"type": "string", "description": "the original file name"},
+                       "size": {"type": "integer", "description": "bytes"}, "content_type": STRING,
+                       "url": {"type": "string", "description": "download address (served as an attachment)"}},
+                      ["name", "size", "content_type", "url"]),
+    "SubmissionSummary": obj({
+        "id": PUBLIC_ID, "title": STRING, "status": {"enum": STATUSES}, "version": INTEGER,
+        "mmp": nullable(STRING), "state": nullable(STRING), "language": STRING, "organization": _ORGANIZATION,
+        "submitted_at": nullable(DATETIME), "updated_at": DATETIME, "url": STRING,
+    }, ["id", "title", "status", "version", "mmp", "state", "organization", "updated_at", "url"]),
+    "SubmissionList": _page_of("SubmissionSummary"),
+    "Submission": obj({
+        "id": PUBLIC_ID, **_FIELDS_OUT,
+        "status": {"enum": STATUSES},
+        "version": {"type": "integer", "description": "the number of the revision under work"},
+        "lock_version": {"type": "integer", "description": "changes whenever the submission changes"},
+        "published_version": nullable({"type": "integer", "description": "the version the public sees, if any"}),
+        "organization": _ORGANIZATION, "author": nullable(STRING), "claimed_by": nullable(STRING),
+        "created_at": DATETIME, "updated_at": DATETIME, "submitted_at": nullable(DATETIME),
+        "url": STRING, "case_url": nullable({"type": "string", "description": "the public page, once published"}),
+        "allowed_actions": {"type": "array", "items": {"enum": [*TRANSITIONS, "edit", "attach", "new_revision",
+                                                                "comment"]},
+                            "description": "what the caller may do now"},
+        "history": {"type": "array", "items": ref("HistoryEvent"), "description": "the append-only audit trail"},
+        "comments": {"type": "array", "items": ref("Comment")},
+        "attachments": {"type": "array", "items": ref("Attachment")},
+    }, ["id", *_FIELDS_OUT, "status", "version", "lock_version", "published_version", "organization", "author",
+        "claimed_by", "created_at", "updated_at", "url", "allowed_actions", "history", "comments", "attachments"]),
+    "Notification": obj({"id": INTEGER, "kind": STRING, "message": STRING, "case": nullable(PUBLIC_ID),
+                         "url": nullable(STRING), "created_at": DATETIME, "read": BOOLEAN},
+                        ["id", "kind", "message", "case", "url", "created_at", "read"]),
+    "NotificationList": _page_of("Notification", unread={"type": "integer", "description": "unread in all"}),
+    "MarkRead": obj({"ids": {"type": "array", "items": INTEGER,
+                             "description": "the notifications to mark; all of them when left out"}}, closed=True),
+    "MarkedRead": obj({"marked": INTEGER, "unread": INTEGER}, ["marked", "unread"]),
+    "Me": obj({"id": INTEGER, "email": STRING, "name": STRING, "role": {"enum": ["trainer", "submitter", "reviewer",
+                                                                                "admin"]},
+               "organization": nullable(obj({"slug": STRING, "name": STRING, "kind": STRING},
+                                            ["slug", "name", "kind"]))},
+              ["id", "email", "name", "role", "organization"]),
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Responses and parameters
+
+_ERRORS = {
+    "400": "Bad input: `fields` names each problem (`body` for the body as a whole).",
+    "401": "No token where one is needed, or a token that is wrong, revoked or of an inactive account.",
+    "403": "You may see this submission but may not do this to it.",
+    "404": "No such thing, or nothing you may see.",
+    "409": "The submission's state does not allow this (the message names the state), or it changed since the "
+           "lock_version you sent.",
+    "413": "The request body is larger than the limit (KB_MAX_UPLOAD_BYTES).",
+    "429": "Too many failed attempts (bad tokens, failed logins) from your address; wait and try again.",
+}
+RESPONSES = {code: {"description": text, "content": {JSON: {"schema": ref("Error")}}} for code, text in _ERRORS.items()}
+
+
+def _param(name: str, where: str, schema: dict, description: str = "", *, required: bool = False, **extra) -> dict:
+    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
+            "description": description, **extra}
+
+
+PUBLIC_ID_PARAM = _param("public_id", "path", PUBLIC_ID, "the case's stable public id")
+PAGING = [_param("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "from 1"),
+          _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": catalog.MAX_PER_PAGE,
+                                       "default": catalog.DEFAULT_PER_PAGE})]
+
+
+def _repeatable(name: str, schema: dict, description: str) -> dict:
+    return _param(name, "query", {"type": "array", "items": schema}, description, style="form", explode=True)
+
+
+def operation(summary: str, *, tag: str, ok: str | None, schema: str | None = None, body: str | None = None,
+              body_required: bool = True, params=(), errors=(), token: bool = True, description: str = "",
+              created: bool = False, multipart: bool = False, download: bool = False, operation_id: str) -> dict:
+    """One operation. ``ok`` is the success status; every operation may answer 401 (a bad token) and 429."""
+    responses = {}
+    if ok is not None:
+        success = {"description": "Created" if created else ("No content" if ok == "204" else "OK")}
+        if schema:
+            success["content"] = {JSON: {"schema": ref(schema)}}
+        if download:
+            success["content"] = {kind: {"schema": {"type": "string", "contentMediaType": kind}}
+                                  for kind in attachments.CONTENT_TYPES.values()}
+            success["headers"] = {"Content-Disposition": {"schema": STRING,
+                                                          "description": "attachment, with the original file name"}}
+        if created and schema != "Comment":
+            success["headers"] = {"Location": {"schema": STRING, "description": "the address of what was created"}}
+        responses[ok] = success
+    for code in sorted({"401", "429", *errors}):
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    op = {"operationId": operation_id, "summary": summary, "tags": [tag], "parameters": list(params),
+          "responses": responses,
+          "security": [{"bearer": []}] if token else [{}, {"bearer": []}]}
+    if description:
+        op["description"] = description
+    if body is not None:
+        op["requestBody"] = {"required": body_required, "content": {JSON: {"schema": ref(body)}}}
+    if multipart:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": obj(
+            {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}, ["file"])}}}
+    return op
+
+
+_SUBMISSION_ERRORS = ("400", "403", "404", "409")
+
+
+def _paths() -> dict:
+    library, work, review, account, meta = "library", "submissions", "review", "account", "meta"
+    return {
+        "/taxonomy": {"get": operation(
+            "The MMPs and the states and union territories", tag=library, ok="200", schema="Taxonomy",
+            token=False, operation_id="getTaxonomy")},
+        "/cases": {"get": operation(
+            "Search and filter the published library", tag=library, ok="200", schema="CaseList", token=False,
+            errors=("400",), operation_id="listCases", params=[
+                _param("q", "query", STRING, "the search text; empty: every published case"),
+                _repeatable("mmp", STRING, "MMP slug; repeat for OR"),
+                _repeatable("mmp_category", {"enum": ["central", "state", "integrated"]}, "repeat for OR"),
+                _repeatable("state", STRING, "state code; repeat for OR"),
+                _repeatable("year", INTEGER, "year started; repeat for OR"),
+                _repeatable("tag", STRING, "repeat for OR"),
+                _repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
+                _param("sort", "query", {"enum": list(catalog.SORTS)}, "relevance (default with q), newest, title"),
+                *PAGING])},
+        "/cases/{public_id}": {"get": operation(
+            "One published case (its live version)", tag=library, ok="200", schema="CaseDetail", token=False,
+            errors=("404",), params=[PUBLIC_ID_PARAM], operation_id="getCase")},
+        "/cases/{public_id}/similar": {"get": operation(
+            "Published cases like this one", tag=library, ok="200", schema="SimilarCases", token=False,
+            errors=("404",), params=[PUBLIC_ID_PARAM], operation_id="listSimilarCases")},
+        "/cases/{public_id}/revisions": {"post": operation(
+            "Open a new draft version of a published case", tag=work, ok="201", schema="Submission",
+            created=True, errors=("400", "403", "404", "409"), params=[PUBLIC_ID_PARAM],
+            operation_id="openRevision", description=(
+                "Submitters of the case's organisation. The new version starts from the published content; "
+                "the published version stays live until this one is approved. No body is needed. 409 if the "
+                "case is not published or a version is already open."))},
+        "/cases/{public_id}/archive": {"post": operation(
+            "Withdraw a published case from the library", tag=review, ok="200", schema="Submission",
+            body="ArchiveRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="archiveCase",
+            description="Reviewers and admins; a note (the reason) is required. Its permalinks then answer 404.")},
+        "/submissions": {
+            "get": operation(
+                "Submissions you may see", tag=work, ok="200", schema="SubmissionList", errors=("400",),
+                operation_id="listSubmissions", params=[
+                    _param("status", "query", {"enum": STATUSES}, "only those in this status"), *PAGING],
+                description=("A submitter: their organisation's. A reviewer: all but drafts. An admin: all. "
+                             "A trainer: none. Most recently changed first.")),
+            "post": operation(
+                "Start a submission (a new case, as a draft)", tag=work, ok="201", schema="Submission",
+                body="SubmissionCreate", created=True, errors=("400", "403"), operation_id="createSubmission",
+                description="Submitters of a state department or a nodal agency. The case belongs to your "
+                            "organisation and gets its permanent public id now.")},
+        "/submissions/{public_id}": {
+            "get": operation(
+                "A submission with its history and comments", tag=work, ok="200", schema="Submission",
+                errors=("404",), params=[PUBLIC_ID_PARAM], operation_id="getSubmission",
+                description="Its organisation and admins see it always; reviewers once it has been submitted."),
+            "patch": operation(
+                "Change a draft", tag=work, ok="200", schema="Submission", body="SubmissionChange",
+                errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="updateSubmission",
+                description="Submitters of its organisation, while draft or changes_requested.")},
+        "/submissions/{public_id}/submit": {"post": operation(
+            "Submit for review", tag=work, ok="200", schema="Submission", body="ActionRequest", body_required=False,
+            errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="submitSubmission",
+            description="Submitters of its organisation, from draft or changes_requested. A 400 names every "
+                        "field that must be completed first.")},
+        "/submissions/{public_id}/withdraw": {"post": operation(
+            "Withdraw a submission to draft", tag=work, ok="200", schema="Submission", body="ActionRequest",
+            body_required=False, errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="withdrawSubmission",
+            description="Submitters of its organisation, while submitted (before a reviewer claims it).")},
+        "/submissions/{public_id}/review": {"post": operation(
+            "Claim, request changes, approve or reject", tag=review, ok="200", schema="Submission",
+            body="ReviewRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="reviewSubmission", description=(
+                "claim: a reviewer (or admin) not of the case's organisation and who wrote none of it, while "
+                "submitted. request_changes, approve, reject: the reviewer who claimed it (or an independent "
+                "admin), while in_review; request_changes and reject need a note. approve publishes."))},
+        "/submissions/{public_id}/comments": {"post": operation(
+            "Comment on a submission", tag=work, ok="201", schema="Comment", body="CommentRequest", created=True,
+            errors=("400", "403", "404"), params=[PUBLIC_ID_PARAM], operation_id="addComment",
+            description="Its organisation's submitters, reviewers and admins who may see it; in any state.")},
+        "/submissions/{public_id}/attachments": {"post": operation(
+            "Attach a file to a draft", tag=work, ok="201", schema="Attachment", created=True, multipart=True,
+            errors=(*_SUBMISSION_ERRORS, "413"), params=[PUBLIC_ID_PARAM], operation_id="uploadAttachment",
+            description="PDF, DOCX, PPTX, XLSX, PNG or JPEG, recognised from its bytes; submitters of its "
+                        "organisation, while draft or changes_requested.")},
+        "/attachments/{key}": {"get": operation(
+            "Download a file", tag=work, ok="200", download=True, token=False, errors=("404",),
+            operation_id="downloadAttachment", params=[_param("key", "path", STRING, "the attachment's key")],
+            description="Served as a download with its original name, to whoever may see its version "
+                        "(anyone once it is published)."), "delete": operation(
+            "Remove a file from a draft", tag=work, ok="204", errors=("403", "404", "409"),
+            params=[_param("key", "path", STRING, "the attachment's key")], operation_id="removeAttachment")},
+        "/me": {"get": operation("Who the token belongs to", tag=account, ok="200", schema="Me",
+                                 operation_id="getMe")},
+        "/notifications": {"get": operation(
+            "Your notifications, newest first", tag=account, ok="200", schema="NotificationList",
+            errors=("400",), operation_id="listNotifications", params=[
+                _param("unread", "query", BOOLEAN, "only the unread ones"), *PAGING])},
+        "/notifications/read": {"post": operation(
+            "Mark notifications read", tag=account, ok="200", schema="MarkedRead", body="MarkRead",
+            body_required=False, errors=("400",), operation_id="markNotificationsRead")},
+        "/openapi.json": {"get": operation(
+            "This document", tag=meta, ok="200", token=False, operation_id="getOpenApi")},
+    }
+
+
+@functools.cache
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "kb — e-Governance Knowledge Repository API",
+            "version": "1",
+            "description": (
+                "The published library of e-governance case studies, and the workflow that brings a case to "
+                "it: states submit, independent reviewers decide, every step is recorded.\n\n"
+                "Authenticate with a personal API token (your account page, or `kb tokens create --email E`) "
+                "sent as `Authorization: Bearer <token>`. Without one you may read published content only; "
+                "a wrong or revoked token is a 401 on every endpoint. Errors are always "
+                "`{\"error\": {\"code\", \"message\", \"fields\"}}`. Lists take `page` (from 1) and "
+                "`per_page` (default 20, at most 100) and answer `total`, `page`, `per_page`.\n\n"
+                "The order of checks is: 401 (no or bad token) → 404 (a submission you may not see) → 403 "
+                "(you may see it but not do this) → 409 (its state does not allow it, or your "
+                "lock_version is stale) → 400 (what you sent)."),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [{"name": "library", "description": "Published cases: open to everyone"},
+                 {"name": "submissions", "description": "Writing cases and new versions"},
+                 {"name": "review", "description": "Reviewers' decisions"},
+                 {"name": "account", "description": "The caller and their notifications"},
+                 {"name": "meta"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": RESPONSES,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "a personal API token (starts with kb_)"}},
+        },
+    }
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    return document()
