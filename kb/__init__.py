@@ -113,6 +113,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(admin)
 
+    from kb.views.attachments import attachments
+    from kb.views.notifications import notifications
+    from kb.views.review import review
+    from kb.views.submit import submit
+
+    for blueprint in (submit, review, notifications, attachments):
+        app.register_blueprint(blueprint)
+
     from kb.views.teach import teach
 
     app.register_blueprint(teach)

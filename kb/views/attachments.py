@@ -1,0 +1,73 @@
+"""Attachment routes: upload to a submission, remove, and download.
+
+A download is served as a download (``Content-Disposition: attachment``, with the original name in
+RFC 5987 ``filename*``), with the type sniffed at upload, ``nosniff`` and a sandboxing CSP, and only to
+those who may see the revision it belongs to: anyone else gets 404, as for a file that does not exist.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.http import dump_options_header
+
+from kb.errors import Conflict, TooLarge, ValidationError
+from kb.extensions import db
+from kb.services import attachments as service
+from kb.services import submissions
+
+attachments = Blueprint("attachments", __name__)
+
+
+@attachments.get("/attachments/<key>/<filename>")
+def download(key: str, filename: str):
+    attachment = service.get_attachment(current_user if current_user.is_authenticated else None, key)
+    public = attachment.revision.status in ("published", "superseded")
+    response = Response(service.content_of(attachment), mimetype=attachment.content_type)
+    response.headers["Content-Disposition"] = dump_options_header("attachment", {
+        "filename": service.ascii_filename(attachment.filename),
+        "filename*": "UTF-8''" + quote(attachment.filename, safe="!#$&+-.^_`|~"),
+    })
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    response.set_etag(attachment.blob.sha256)
+    return response.make_conditional(request)
+
+
+@attachments.post("/submissions/<public_id>/attachments")
+@login_required
+def upload(public_id: str):
+    upload = request.files.get(service.FIELD)
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError(_("Choose a file to upload."), {service.FIELD: "no file chosen"})
+        attachment = service.add_attachment(current_user, public_id, filename=upload.filename,
+                                            content=upload.stream)
+    except (ValidationError, TooLarge, Conflict) as error:
+        db.session.rollback()
+        from kb.views.submit import render_submission
+
+        return render_submission(submissions.get_submission(current_user, public_id), error=error)
+    db.session.commit()
+    flash(_("Attached %(name)s.", name=attachment.filename), "success")
+    return redirect(url_for("submit.show", public_id=attachment.revision.case.public_id) + "#files")
+
+
+@attachments.post("/attachments/<key>/remove")
+@login_required
+def remove(key: str):
+    removed = service.get_attachment(current_user, key)
+    public_id = removed.revision.case.public_id
+    try:
+        service.remove_attachment(current_user, key)
+    except Conflict as error:
+        db.session.rollback()
+        from kb.views.submit import render_submission
+
+        return render_submission(submissions.get_submission(current_user, public_id), error=error)
+    db.session.commit()
+    flash(_("Removed %(name)s.", name=removed.filename), "success")
+    return redirect(url_for("submit.show", public_id=public_id) + "#files")

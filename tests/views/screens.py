@@ -1,0 +1,77 @@
+"""Helpers for the tests of the submission, review and notification screens (not collected itself).
+
+The ``app`` fixture keeps one application context open for the whole test, and Flask-Login caches the
+loaded user in ``g``, which lives as long as that context. Each request must load its own user, as it
+does in production (one app context per request), or a test that logs in as a second person would
+still act as the first: ``fresh_login_per_request`` forgets the cached user before every request.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_per_request(app):
+    def forget_cached_user():
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_cached_user)
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def visible_text(response) -> str:
+    """The page as a person reads it: tags dropped, entities decoded, whitespace collapsed."""
+    import html
+
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", text_of(response))
+    body = re.sub(r"</?(?:a|span|strong|em|b|i|del|ins|time|abbr|code)\b[^>]*>", "", body)  # inline: no gap
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def csrf_token(client, path: str = "/help/search") -> str:
+    """A CSRF token of the client's session, read from a form on a page, as a browser would."""
+    page = text_of(client.get(path))
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no form with a CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client, path: str, data: dict | None = None, *, token_from: str = "/help/search", **kwargs):
+    """POST a form with the session's CSRF token (as the browser sends it with every form)."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, token_from))
+    return client.post(path, data=data, **kwargs)
+
+
+def field_value(page: str, name: str) -> str | None:
+    """The value a text input (or the text of a textarea) named ``name`` shows, HTML entities decoded."""
+    import html
+
+    match = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*\bvalue="([^"]*)"', page)
+    if match:
+        return html.unescape(match.group(1))
+    match = re.search(rf'<textarea[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</textarea>', page, re.S)
+    return html.unescape(match.group(1)) if match else None
+
+
+def form_fields(submission: dict) -> dict:
+    """A complete submission (tests/conftest.py SUBMISSION) as the case form posts it."""
+    data = {key: submission[key] for key in ("title", "summary", "body", "mmp", "state", "department", "stage",
+                                             "language")}
+    data["year"] = str(submission["year"])
+    data["tags"] = ", ".join(submission["tags"])
+    for i, outcome in enumerate(submission.get("outcomes", [])):
+        for key in ("label", "before", "after", "unit", "source"):
+            data[f"outcomes-{i}-{key}"] = "" if outcome.get(key) is None else str(outcome[key])
+    for i, link in enumerate(submission.get("links", [])):
+        data[f"links-{i}-title"], data[f"links-{i}-url"] = link["title"], link["url"]
+    for i, contact in enumerate(submission.get("contacts", [])):
+        for key in ("name", "organization", "email", "phone", "url"):
+            data[f"contacts-{i}-{key}"] = contact.get(key) or ""
+    return data
