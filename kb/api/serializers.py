@@ -53,5 +53,17 @@ def case_detail(case: Case) -> dict:
             for c in revision.contacts
         ],
         "adoptions": 0,
-        "attachments": [],
+        "attachments": [
+            {"name": a.filename, "size": a.size, "content_type": a.content_type, "url": _download_url(a)}
+            for a in revision.attachments
+        ],
     }
+
+
+def _download_url(attachment) -> str:
+    """A published file's absolute address (on KB_BASE_URL when it is set, like the permalinks)."""
+    from flask import current_app, url_for
+
+    base = current_app.config.get("KB_BASE_URL")
+    path = url_for("attachments.download", key=attachment.key, filename=attachment.filename, _external=not base)
+    return f"{base}{path}" if base else path
