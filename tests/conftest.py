@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import current_app, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from kb import create_app
@@ -91,9 +93,23 @@ def app_config(tmp_path, migrated_database) -> dict:
     }
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``, as in production, where each request
+    has its own app context. The ``app`` fixture keeps one app context pushed for the whole test, and a
+    request reuses it, so without this ``g`` would carry the logged-in user (Flask-Login), the CSRF token
+    (Flask-WTF) and the locale (Flask-Babel) from one request, and one client, to the next."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            for name in list(g):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         load_taxonomy(CONTENT / "taxonomy")
         db.session.commit()
@@ -337,3 +353,16 @@ def api_token(app):
         return {"Authorization": f"Bearer {raw}"}
 
     return make
+
+
+@pytest.fixture
+def form_token():
+    """The CSRF token that a page's forms carry (every page has one: the header's language form), as a
+    browser would submit it: ``form_token(client, "/login")``."""
+    import re
+
+    def token(client, path: str = "/") -> str:
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    return token
