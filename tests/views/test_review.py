@@ -237,3 +237,18 @@ def test_a_first_version_has_nothing_to_compare_with(client, make_user, make_sub
     login_as(client, reviewer)
     text = visible_text(client.get(f"/submissions/{case.public_id}"))
     assert "Changes against" not in text and "Content of version 1" in text
+
+
+def test_a_proposed_reclassification_shows_in_the_diff(client, make_user, make_submission, login_as):
+    submitter, reviewer = make_user("submitter"), make_user("reviewer")
+    case, _ = make_submission("published", submitter=submitter, reviewer=reviewer)
+    submissions.open_new_revision(submitter, case.public_id)
+    submissions.update_submission(submitter, case.public_id, {"mmp": "e-district", "stage": "statewide"})
+    submissions.take_action(submitter, case.public_id, "submit")
+    db.session.commit()
+    login_as(client, reviewer)
+    text = visible_text(client.get(f"/submissions/{case.public_id}"))
+    classification = text.split("Changes against the published version 1", 1)[1].split("Classification", 1)[1]
+    assert "Mission Mode Project Land Records (NLRMP / DILRMP)" in classification
+    assert "Mission Mode Project e-District" in classification
+    assert "Stage pilot" in classification and "Stage statewide" in classification
