@@ -20,4 +20,4 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API authenticates with bearer tokens, never with the session cookie, so CSRF does not apply.
 csrf.exempt(api)
 
-from kb.api import account, auth, cases, errors, openapi, submissions  # noqa: E402,F401  (they register routes)
+from kb.api import account, adoptions, auth, cases, errors, openapi, submissions  # noqa: E402,F401  (they register routes)

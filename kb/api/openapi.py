@@ -367,6 +367,8 @@ def _paths() -> dict:
 
 @functools.cache
 def document() -> dict:
+    from kb.api import adoptions  # documents its own endpoints (training uses and replications)
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -389,10 +391,11 @@ def document() -> dict:
                  {"name": "submissions", "description": "Writing cases and new versions"},
                  {"name": "review", "description": "Reviewers' decisions"},
                  {"name": "account", "description": "The caller and their notifications"},
+                 {"name": "adoption", "description": "Training institutes' and states' use of published cases"},
                  {"name": "meta"}],
-        "paths": _paths(),
+        "paths": {**_paths(), **adoptions.openapi_paths()},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **adoptions.openapi_schemas()},
             "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "a personal API token (starts with kb_)"}},

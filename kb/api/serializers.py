@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from kb.markdown import render_markdown
 from kb.models import Case
+from kb.services.adoptions import count_training_uses
 from kb.services.citations import format_citation, permalink
 
 
@@ -52,7 +53,7 @@ def case_detail(case: Case) -> dict:
             {"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone, "url": c.url}
             for c in revision.contacts
         ],
-        "adoptions": 0,
+        "adoptions": count_training_uses(case),
         "attachments": [
             {"name": a.filename, "size": a.size, "content_type": a.content_type, "url": _download_url(a)}
             for a in revision.attachments
