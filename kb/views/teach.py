@@ -150,7 +150,7 @@ def record_training_use(public_id: str):
         db.session.rollback()
         return _training_form(case, _form(), error), error.status
     flash(_("Recorded: your institute used this case in “%(programme)s”.",
-            programme=" ".join(request.form.get("programme", "").split())), "teach")
+            programme=" ".join(request.form.get("programme", "").split())), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="adoption"))
 
 
@@ -166,7 +166,7 @@ def _training_form(case: Case, values: dict, error: KbError | None):
 def remove_training_use(use_id: int):
     case = adoptions.remove_training_use(_user(), use_id)
     db.session.commit()
-    flash(_("The training record was removed."), "teach")
+    flash(_("The training record was removed."), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="adoption"))
 
 
@@ -186,8 +186,8 @@ def record_replication(public_id: str):
     except KbError as error:
         db.session.rollback()
         return _replication_form(case, _form(), error), error.status
-    flash(_("Recorded: %(state)s is %(status)s this practice.", state=replication.state.name,
-            status=str(REPLICATION_STATUS_NAMES[replication.status]).lower()), "teach")
+    flash(_("Recorded for %(state)s: %(status)s.", state=replication.state.name,
+            status=REPLICATION_STATUS_NAMES[replication.status]), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="adoption"))
 
 
@@ -239,7 +239,7 @@ def new_teaching_note(public_id: str):
     except KbError as error:
         db.session.rollback()
         return _note_form(case, None, _form(), error), error.status
-    flash(_("Your teaching notes were saved."), "teach")
+    flash(_("Your teaching notes were saved."), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="teach"))
 
 
@@ -257,7 +257,7 @@ def edit_teaching_note(note_id: int):
     except KbError as error:
         db.session.rollback()
         return _note_form(note.case, note, _form(), error), error.status
-    flash(_("Your teaching notes were saved."), "teach")
+    flash(_("Your teaching notes were saved."), "success")
     return redirect(url_for("public.case_page", public_id=note.case.public_id, _anchor="teach"))
 
 
@@ -266,7 +266,7 @@ def edit_teaching_note(note_id: int):
 def delete_teaching_note(note_id: int):
     case = teaching.delete_teaching_note(_user(), note_id)
     db.session.commit()
-    flash(_("The teaching notes were deleted."), "teach")
+    flash(_("The teaching notes were deleted."), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="teach"))
 
 
@@ -411,7 +411,7 @@ def add_to_chosen_pack():
     """The case page's "Add to course pack" form: the pack is chosen in the form."""
     number = request.form.get("pack", "")
     if not number.isdigit():
-        flash(_("Choose a course pack."), "teach")
+        flash(_("Choose a course pack."), "error")
         return redirect(safe_next_path(request.form.get("next"), default=url_for(".pack_index")))
     return add_to_pack(int(number))
 
