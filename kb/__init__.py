@@ -70,20 +70,14 @@ def configure_extensions(app: Flask) -> None:
     from kb.services import auth
 
     # The session and remember-me cookies carry a server-side session token, never the user id.
+    # Pages know only sessions: API tokens are read by the API alone (kb.api.auth), so a token cannot
+    # drive the site's forms (or mint more tokens on the account page).
     login_manager.user_loader(auth.user_for_session)
 
     from kb.views.auth import ask_to_log_in
 
     login_manager.login_view = "auth.login"
     login_manager.unauthorized_handler(ask_to_log_in)
-
-    @login_manager.request_loader
-    def load_user_from_bearer_token(req):
-        header = req.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return auth.user_for_api_token(token.strip())
-        return None
 
 
 def select_locale() -> str:
@@ -106,6 +100,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+
+    from kb.views.tokens import tokens
+
+    app.register_blueprint(tokens)
 
     from kb.views.admin import admin
     from kb.views.auth import auth

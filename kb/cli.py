@@ -30,8 +30,8 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (content_group, index_group, users_group, orgs_group, demo_command, serve_command,
-                    mail_group):
+    for command in (content_group, index_group, users_group, orgs_group, tokens_group, demo_command,
+                    serve_command, mail_group):
         app.cli.add_command(command)
 
 
@@ -297,6 +297,61 @@ def orgs_list(kind):
     for organization in list_organizations((kind,) if kind else None):
         click.echo("\t".join([str(organization.id), organization.slug, organization.kind,
                               organization.state.code if organization.state else "-", organization.name]))
+
+
+@click.group("tokens", help="Personal API tokens (Authorization: Bearer <token>).")
+def tokens_group():
+    pass
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="the user the token acts as")
+@click.option("--name", default="", help="what the token is for (shown in lists)")
+@with_appcontext
+@commits
+def tokens_create(email, name):
+    """Print a new API token for the user. It is shown this once; only its hash is kept."""
+    from kb.services.accounts import find_user
+    from kb.services.auth import create_api_token
+
+    user = find_user(email)
+    if not user.can_act:
+        log.warning("%s is inactive or not yet approved: the token will not work until the account can act", email)
+    _token, raw = create_api_token(user, name or "created with kb tokens create")
+    click.echo(raw)
+
+
+@tokens_group.command("list")
+@click.option("--email", required=True)
+@with_appcontext
+def tokens_list(email):
+    """Print the user's tokens (id, prefix, status, created, last used, name), tab-separated."""
+    from kb.services.accounts import find_user
+    from kb.services.auth import list_api_tokens
+
+    try:
+        user = find_user(email)
+    except KbError as error:
+        raise click.ClickException(error.message) from None
+    for token in list_api_tokens(user):
+        click.echo("\t".join([str(token.id), token.prefix + "…", "revoked" if token.revoked_at else "active",
+                              token.created_at.isoformat(timespec="seconds"),
+                              token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never",
+                              token.name]))
+
+
+@tokens_group.command("revoke")
+@click.option("--email", required=True)
+@click.option("--id", "token_id", required=True, type=int, help="the token's id, from 'kb tokens list'")
+@with_appcontext
+@commits
+def tokens_revoke(email, token_id):
+    """Revoke one of the user's tokens: it stops working at once."""
+    from kb.services.accounts import find_user
+    from kb.services.auth import revoke_api_token
+
+    revoke_api_token(find_user(email), token_id)
+    click.echo(f"token {token_id} revoked")
 
 
 @click.group("mail", help="Outgoing email (kept in the database; sent when KB_SMTP_HOST is set).")
