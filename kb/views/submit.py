@@ -106,9 +106,13 @@ def new():
 @submit.route("/submissions/<public_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(public_id: str):
-    case = _editable_case(public_id)
     if request.method == "GET":
+        case = _editable_case(public_id)
         return _form_page(CaseForm.from_revision(case.working_revision), case=case)
+    # A POST is checked by the service, so that a submission that changed state while someone typed
+    # (a colleague submitted it) answers with the form and the typed text, not a bare error page.
+    case = submissions.get_submission(current_user, public_id)
+    permissions.authorize(current_user, "edit", case)
     form = CaseForm.from_request(request.form)
     if request.form.get("intent") == "preview":
         return _form_page(form, case=case, preview=True)
@@ -138,11 +142,15 @@ def _editable_case(public_id: str):
 def _form_page(form: CaseForm, *, case, preview: bool = False, error: KbError | None = None):
     mmps, states = catalog.taxonomy()
     status = error.status if error is not None else 200
+    conflict = isinstance(error, Conflict)
     return render_template(
         "submissions/form.html", form=form, case=case, mmps=mmps, states=states,
         preview_html=render_markdown(form.values.get("body")) if preview else None,
         error=error, errors=error.fields if isinstance(error, ValidationError) else {},
-        conflict=isinstance(error, Conflict), attachments=case.working_revision.attachments if case else [],
+        conflict=conflict,
+        # Stale but still editable: saving again replaces the other change. Otherwise it cannot be saved.
+        still_editable=conflict and case is not None and "edit" in permissions.allowed_changes(current_user, case),
+        attachments=case.working_revision.attachments if case else [],
     ), status
 
 

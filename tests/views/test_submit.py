@@ -231,6 +231,24 @@ def test_a_stale_save_is_refused_with_a_clear_conflict_and_the_typed_text_kept(c
     assert submissions.find_case(case.public_id).working_revision.title == "My own better title"
 
 
+def test_a_save_after_a_colleague_submitted_keeps_the_text_and_says_it_cannot_be_saved(
+        client, make_user, make_submission, login_as, submission_data):
+    submitter = make_user("submitter")
+    case, _ = make_submission("draft", submitter=submitter)
+    login_as(client, submitter)
+    opened_at = str(case.working_revision.lock_version)
+    submissions.take_action(submitter, case.public_id, "submit")  # a colleague submits it meanwhile
+    db.session.commit()
+    mine = {**form_fields(submission_data(title="A title typed in the meantime")), "lock_version": opened_at,
+            "intent": "save"}
+    response = post(client, f"/submissions/{case.public_id}/edit", mine)
+    text = visible_text(response)
+    assert response.status_code == 409
+    assert "the submission is submitted" in text and "this form cannot be saved" in text
+    assert field_value(text_of(response), "title") == "A title typed in the meantime"
+    assert submissions.find_case(case.public_id).working_revision.title == "Doorstep delivery of land record copies"
+
+
 def test_fields_the_form_does_not_offer_change_nothing(client, make_user, make_org, make_submission, login_as,
                                                        submission_data):
     submitter = make_user("submitter")
