@@ -1,24 +1,8 @@
-"""Helpers for the tests of the submission, review and notification screens (not collected itself).
-
-The ``app`` fixture keeps one application context open for the whole test, and Flask-Login caches the
-loaded user in ``g``, which lives as long as that context. Each request must load its own user, as it
-does in production (one app context per request), or a test that logs in as a second person would
-still act as the first: ``fresh_login_per_request`` forgets the cached user before every request.
-"""
+"""Helpers for the tests of the submission, review and notification screens (not collected itself):
+reading a page as a person does, and posting a form with its CSRF token as a browser does."""
 from __future__ import annotations
 
 import re
-
-import pytest
-from flask import g
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    def forget_cached_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_cached_user)
 
 
 def text_of(response) -> str:

@@ -9,7 +9,7 @@ from kb.extensions import db
 from kb.models import Attachment, AttachmentBlob
 from kb.services import attachments, submissions
 from tests.services.test_attachments import PDF, PNG, office_file, zip_bomb
-from tests.views.screens import csrf_token, fresh_login_per_request, post, text_of, visible_text  # noqa: F401
+from tests.views.screens import csrf_token, post, text_of, visible_text
 
 
 def upload(client, case, data: bytes, filename: str, content_type: str = "application/pdf"):

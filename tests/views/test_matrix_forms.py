@@ -16,7 +16,7 @@ from kb.extensions import db
 from kb.services import submissions
 from kb.services.accounts import create_user
 from tests.matrix_spec import ACTIONS, CHANGES_STATE, NOTES, ROLES, STATES, expected
-from tests.views.screens import csrf_token, form_fields, fresh_login_per_request  # noqa: F401
+from tests.views.screens import csrf_token, form_fields
 
 STATUS = {"forbidden": 403, "hidden": 404, "conflict": 409}
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import Notification
 from kb.services import notifications
-from tests.views.screens import fresh_login_per_request, post, text_of, visible_text  # noqa: F401
+from tests.views.screens import post, text_of, visible_text
 
 
 def notify(user, message: str, *, minutes_ago: int = 0) -> Notification:

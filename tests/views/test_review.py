@@ -7,7 +7,7 @@ import re
 from kb.extensions import db
 from kb.models import utcnow
 from kb.services import submissions
-from tests.views.screens import fresh_login_per_request, post, text_of, visible_text  # noqa: F401
+from tests.views.screens import post, text_of, visible_text
 
 
 def lock_of(case) -> str:

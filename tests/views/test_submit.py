@@ -6,14 +6,7 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.models import Case, Revision, StatusEvent
 from kb.services import submissions
-from tests.views.screens import (  # noqa: F401  (fresh_login_per_request is an autouse fixture)
-    field_value,
-    form_fields,
-    fresh_login_per_request,
-    post,
-    text_of,
-    visible_text,
-)
+from tests.views.screens import field_value, form_fields, post, text_of, visible_text
 
 
 def case_count() -> int:
