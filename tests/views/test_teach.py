@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from flask import g
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -30,18 +29,6 @@ def csrf(client, path: str = "/") -> str:
 
 def post(client, path: str, data: dict | None = None, **kwargs):
     return client.post(path, data={**(data or {}), "csrf_token": csrf(client)}, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """The ``app`` fixture keeps one application context for the whole test, and Flask-Login (the user) and
-    Flask-WTF (the CSRF token) cache per-visitor values in ``g``: forget them before each request, as
-    production (one context per request) does, so that two people's clients never mix."""
-    def forget_cached_visitor() -> None:
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_cached_visitor)
 
 
 @pytest.fixture
