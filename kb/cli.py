@@ -267,6 +267,16 @@ def users_reactivate(email):
     click.echo(f"{user.email} reactivated" if set_active(user, True) else f"{user.email} was already active")
 
 
+@users_group.command("prune")
+@with_appcontext
+@commits
+def users_prune():
+    """Delete expired login sessions and reset links, and login attempts older than the throttle window."""
+    from kb.services.auth import prune_expired
+
+    log.info("pruned %d expired sessions, reset links and old login attempts", prune_expired())
+
+
 @click.group("orgs", help="Manage organisations (ATIs, state departments, nodal agencies).")
 def orgs_group():
     pass

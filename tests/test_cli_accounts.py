@@ -93,3 +93,19 @@ def test_orgs_list_prints_every_organisation_or_one_kind(runner, make_org):
     assert result.exit_code == 0 and len(result.output.splitlines()) == 2
     assert run(runner, "orgs", "list", "--kind", "ati").output.splitlines() == \
         [f"{ati.id}\tati-kerala\tati\tKL\tIMG Kerala"]
+
+
+def test_users_prune_deletes_expired_sessions(runner, make_user):
+    import datetime as dt
+
+    from kb.models import UserSession, utcnow
+
+    user = make_user("trainer")
+    live, expired = auth.start_session(user), auth.start_session(user)
+    db.session.scalar(select(UserSession).where(UserSession.token_hash == auth.token_hash(expired))).expires_at = \
+        utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    assert run(runner, "users", "prune").exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalar(select(db.func.count()).select_from(UserSession)) == 1
+    assert auth.user_for_session(live) is not None
