@@ -35,17 +35,17 @@ run: setup
 
 test: install
 	bash scripts/ensure-postgres
-	bash scripts/ensure-chromium
+	bash scripts/ensure-test-tools
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: install
 	@echo "== tests on SQLite =="
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-postgres: install
 	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
-	KB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+	KB_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -24,7 +24,27 @@ from kb.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
-PG_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+
+
+def _database_for_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0``, ...), created
+    from the given URL's server on first use, since every test truncates the tables it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    server, _, name = url.rpartition("/")
+    name, _, query = name.partition("?")
+    database = f"{name}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    return f"{server}/{database}" + (f"?{query}" if query else "")
+
+
+PG_URL = _database_for_this_worker(os.environ.get("KB_TEST_DATABASE_URL", ""))
 
 
 def pytest_report_header(config):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 
 import pypdf
@@ -105,7 +104,6 @@ def test_text_is_cut_into_runs_by_script_with_shared_characters_kept_in_the_run(
     ]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 def test_poppler_reads_the_hindi_pages_without_errors(handout, tmp_path):
     data, _ = handout
     path = tmp_path / "handout.pdf"
