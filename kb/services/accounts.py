@@ -25,7 +25,7 @@ from sqlalchemy import func, or_, select
 from kb import permissions
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
-from kb.models import Organization, OrganizationKind, Role, State, User, utcnow
+from kb.models import Organization, OrganizationKind, Role, State, User
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,6 @@ from kb.models import (
     State,
     TeachingNote,
     TrainingMode,
-    TrainingUse,
     User,
 )
 from kb.services import adoptions, catalog, course_packs, teaching

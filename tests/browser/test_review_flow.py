@@ -77,7 +77,7 @@ def test_a_case_goes_from_a_blank_form_to_the_library(page, make_user, make_org)
     # The reviewer finds it in the queue, claims it and asks for changes.
     log_in(page, reviewer)
     page.goto(page.base_url + "/review")
-    page.click(f"text=Land record copies printed at the village office")
+    page.click("text=Land record copies printed at the village office")
     act(page, "Claim for review")
     assert page.locator(".submission-status .status").inner_text() == "In review"
     page.check("input[name='checklist-completeness']")

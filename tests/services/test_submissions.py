@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kb import search
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
-from kb.models import Case, RevisionStatus, StatusEvent
+from kb.models import Case, StatusEvent
 from kb.services import submissions
 
 
