@@ -202,3 +202,33 @@ CHANGES_STATE = frozenset({"submit", "withdraw", "claim", "request_changes", "ap
 NOTES = {"request_changes": "Please add the number of villages covered.",
          "reject": "This duplicates KB-0001.",
          "archive": "Withdrawn: the scheme was replaced by a national one."}
+
+
+# Who plays each role of the table: the case belongs to ka-revenue (Karnataka); the claimant is the
+# reviewer who claims it on its way to review.
+ACCOUNTS = {
+    "trainer": ("trainer", "ati-mcrhrdi"),
+    "own_submitter": ("submitter", "ka-revenue"),
+    "other_submitter": ("submitter", "tn-it"),
+    "reviewer": ("reviewer", "other-agency"),
+    "org_reviewer": ("reviewer", "ka-revenue"),
+    "claimant": ("reviewer", "nodal-agency"),
+    "admin": ("admin", "other-agency"),
+}
+
+
+def create_people(make_org) -> dict:
+    """One account per role, without passwords (hashing is slow on purpose; both matrices log in otherwise)."""
+    from kb.extensions import db
+    from kb.services.accounts import create_user
+
+    make_org("ka-revenue", "state_department", "KA")
+    make_org("tn-it", "state_department", "TN")
+    make_org("ati-mcrhrdi", "ati", "TS")
+    make_org("nodal-agency", "nodal_agency", None)
+    make_org("other-agency", "nodal_agency", None)
+    users = {role: create_user(email=f"{role.replace('_', '-')}@example.org", name=role.replace("_", " ").title(),
+                               role=account_role, org_slug=org)
+             for role, (account_role, org) in ACCOUNTS.items()}
+    db.session.commit()
+    return users

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.extensions import db
 from kb.services import submissions
-from kb.services.accounts import create_user
-from tests.matrix_spec import ACTIONS, CHANGES_STATE, NOTES, ROLES, STATES, expected
+from tests.matrix_spec import ACTIONS, CHANGES_STATE, NOTES, ROLES, STATES, create_people, expected
 
 STATUS = {"ok": 200, "forbidden": 403, "hidden": 404, "conflict": 409, "login": 401}
 CREATES = {"comment", "new_revision"}  # "ok" is 201 for these
@@ -27,25 +25,7 @@ def app_config(app_config):
 @pytest.fixture
 def people(make_org):
     """One account per role; no passwords (the API uses tokens, and hashing is slow on purpose)."""
-    make_org("ka-revenue", "state_department", "KA")
-    make_org("tn-it", "state_department", "TN")
-    make_org("ati-mcrhrdi", "ati", "TS")
-    make_org("nodal-agency", "nodal_agency", None)
-    make_org("other-agency", "nodal_agency", None)
-    accounts = {
-        "trainer": ("trainer", "ati-mcrhrdi"),
-        "own_submitter": ("submitter", "ka-revenue"),
-        "other_submitter": ("submitter", "tn-it"),
-        "reviewer": ("reviewer", "other-agency"),
-        "org_reviewer": ("reviewer", "ka-revenue"),
-        "claimant": ("reviewer", "nodal-agency"),
-        "admin": ("admin", "other-agency"),
-    }
-    users = {role: create_user(email=f"{role.replace('_', '-')}@example.org", name=role.replace("_", " ").title(),
-                               role=account_role, org_slug=org)
-             for role, (account_role, org) in accounts.items()}
-    db.session.commit()
-    return users
+    return create_people(make_org)
 
 
 def perform(client, headers: dict, action: str, public_id: str):
