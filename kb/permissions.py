@@ -96,9 +96,15 @@ def can_view_submission(user: User | None, case: Case) -> bool:
     return False
 
 
+def is_public_revision(revision: Revision) -> bool:
+    """A version the public may read: the live one or a superseded one of a case that is still published
+    (archiving a case withdraws all its versions, as its version pages do)."""
+    return revision.status in PUBLIC_STATUSES and revision.case.is_published
+
+
 def can_view_revision(user: User | None, revision: Revision) -> bool:
-    """Published and superseded versions are public; any other only to those who see the submission."""
-    return revision.status in PUBLIC_STATUSES or can_view_submission(user, revision.case)
+    """Public versions to anyone; any other only to those who see the submission."""
+    return is_public_revision(revision) or can_view_submission(user, revision.case)
 
 
 def may(user: User | None, action: str, case: Case) -> bool:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import dump_options_header
 
+from kb import permissions
 from kb.errors import Conflict, TooLarge, ValidationError
 from kb.extensions import db
 from kb.services import attachments as service
@@ -24,7 +25,7 @@ attachments = Blueprint("attachments", __name__)
 @attachments.get("/attachments/<key>/<filename>")
 def download(key: str, filename: str):
     attachment = service.get_attachment(current_user if current_user.is_authenticated else None, key)
-    public = attachment.revision.status in ("published", "superseded")
+    public = permissions.is_public_revision(attachment.revision)
     response = Response(service.content_of(attachment), mimetype=attachment.content_type)
     response.headers["Content-Disposition"] = dump_options_header("attachment", {
         "filename": service.ascii_filename(attachment.filename),

@@ -183,6 +183,24 @@ def test_an_archived_cases_files_are_no_longer_public(client, make_submission):
     assert client.get(f"/attachments/{attachment.key}/a.pdf").status_code == 404
 
 
+def test_an_archived_cases_earlier_versions_files_are_no_longer_public_either(client, make_submission):
+    """Version 1 was superseded by version 2, then the case was archived: neither version is public now."""
+    case, people = make_submission("draft")
+    submitter, reviewer = people["submitter"], people["reviewer"]
+    first = attachments.add_attachment(submitter, case.public_id, filename="v1.pdf", content=PDF)
+    for action, actor in (("submit", submitter), ("claim", reviewer), ("approve", reviewer)):
+        submissions.take_action(actor, case.public_id, action)
+    submissions.open_new_revision(submitter, case.public_id)
+    for action, actor in (("submit", submitter), ("claim", reviewer), ("approve", reviewer)):
+        submissions.take_action(actor, case.public_id, action)
+    db.session.commit()
+    assert case.revisions[0].status == "superseded"
+    assert client.get(f"/attachments/{first.key}/v1.pdf").status_code == 200
+    submissions.take_action(reviewer, case.public_id, "archive", note="withdrawn by the state")
+    db.session.commit()
+    assert client.get(f"/attachments/{first.key}/v1.pdf").status_code == 404
+
+
 def test_the_submitter_removes_a_file_and_others_cannot(client, make_user, make_org, make_submission, login_as):
     case, people = make_submission("draft")
     attachment = attachments.add_attachment(people["submitter"], case.public_id, filename="old.pdf", content=PDF)
