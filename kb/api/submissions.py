@@ -7,10 +7,7 @@ one its state does not allow or a stale ``lock_version``.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response, request
-from werkzeug.http import dump_options_header
+from flask import request
 
 from kb.api import api
 from kb.api import requests as parse
@@ -25,6 +22,7 @@ from kb.api.submission_serializers import (
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.services import attachments, submissions
+from kb.views.attachments import attachment_response
 from kb.workflow import REVIEW_ACTIONS
 
 # What a caller may never set: kb decides them (the workflow, the caller's account, the clock).
@@ -128,14 +126,7 @@ def upload_attachment(public_id: str):
 @api.get("/attachments/<key>")
 def download_attachment(key: str):
     """The file, as a download, to whoever may see its version (anyone, once published); else 404."""
-    attachment = attachments.get_attachment(caller(), key)
-    response = Response(attachments.content_of(attachment), mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = dump_options_header("attachment", {
-        "filename": attachments.ascii_filename(attachment.filename),
-        "filename*": "UTF-8''" + quote(attachment.filename, safe="!#$&+-.^_`|~"),
-    })
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachments.get_attachment(caller(), key))
 
 
 @api.delete("/attachments/<key>")

@@ -25,7 +25,12 @@ attachments = Blueprint("attachments", __name__)
 @attachments.get("/attachments/<key>/<filename>")
 def download(key: str, filename: str):
     attachment = service.get_attachment(current_user if current_user.is_authenticated else None, key)
-    public = permissions.is_public_revision(attachment.revision)
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment):
+    """A file as a download (the site's and the API's): its original Unicode name, its sniffed type,
+    never rendered by the browser, cached only when the public may read it."""
     response = Response(service.content_of(attachment), mimetype=attachment.content_type)
     response.headers["Content-Disposition"] = dump_options_header("attachment", {
         "filename": service.ascii_filename(attachment.filename),
@@ -33,6 +38,7 @@ def download(key: str, filename: str):
     })
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    public = permissions.is_public_revision(attachment.revision)
     response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     response.set_etag(attachment.blob.sha256)
     return response.make_conditional(request)
