@@ -109,3 +109,67 @@ def word_analyzer():
 def words(text: str) -> list[str]:
     """The whole words of ``text`` as the word analyzer sees them (used to build suggestions)."""
     return [token.text for token in word_analyzer()(text)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The fast path: the same analysis as text_analyzer(), without a generator chain per token.
+#
+# Indexing analyses every case once and hands Whoosh the finished term lists (Whoosh indexes a list
+# value as pre-analysed tokens, positions counted in order); the same terms feed kb.search.termindex.
+# A cache from raw token to (word, stem) makes each token one regex match and one dict lookup: a
+# library's vocabulary is tens of thousands of words, its text millions of tokens.
+
+_WORD_RE = re.compile(WORD_PATTERN)
+_CACHE_LIMIT = 500_000
+_token_cache: dict[str, tuple[str, str] | None] = {}
+
+
+def _analyse_token(raw: str) -> tuple[str, str] | None:
+    """(whole word, stem) of one raw token, or None when the analyzer drops it (stop word, too short)."""
+    word = unicodedata.normalize("NFC", raw).lower()
+    if len(word) < 2 or word in STOP_LIST:
+        return None
+    if LATIN_WORD.match(word):
+        stem = porter_stem(word)
+    elif DEVANAGARI.search(word):
+        stem = stem_hindi(word)
+    else:
+        stem = word
+    return word, stem
+
+
+def analysed_tokens(text: str) -> list[tuple[str, str]]:
+    """(whole word, stem) of every kept token of ``text``, in order; the stems are what
+    ``text_analyzer()`` yields for the same text (tests/search/test_analysis.py holds them equal)."""
+    cache = _token_cache
+    out = []
+    for raw in _WORD_RE.findall(text):
+        pair = cache.get(raw, False)
+        if pair is False:
+            pair = _analyse_token(raw)
+            if len(cache) < _CACHE_LIMIT:
+                cache[raw] = pair
+        if pair is not None:
+            out.append(pair)
+    return out
+
+
+def stems(text: str) -> list[str]:
+    """The terms ``text_analyzer()`` indexes for ``text``."""
+    return [stem for _, stem in analysed_tokens(text)]
+
+
+def stem_of_token(raw: str) -> str | None:
+    """The term one raw token (a regex match of WORD_PATTERN) is indexed as; None if it is dropped."""
+    pair = _token_cache.get(raw, False)
+    if pair is False:
+        pair = _analyse_token(raw)
+        if len(_token_cache) < _CACHE_LIMIT:
+            _token_cache[raw] = pair
+    return pair[1] if pair else None
+
+
+def token_spans(text: str):
+    """(start, end, raw token) of every word of ``text``, as the tokenizer splits it (for highlighting)."""
+    for match in _WORD_RE.finditer(text):
+        yield match.start(), match.end(), match.group()

@@ -1,17 +1,57 @@
-"""The index schema, and how a published case becomes one search document."""
+"""The index schema, and how a published case becomes one search document.
+
+Each case is analysed once (kb.search.termindex.analyse_document): Whoosh gets the text fields as
+finished term frequencies (``AnalysedText``, read by the ``AnalysedFrequency`` format) and the original
+text to store, and the same analysis feeds the segment's term arrays through the ``_kb_terms`` key (Whoosh ignores keys that
+start with an underscore).
+"""
 from __future__ import annotations
 
 import datetime as dt
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
 
 from kb.markdown import markdown_to_search_text
 from kb.models import Case
-from kb.search.analysis import text_analyzer, word_analyzer
+from kb.search.analysis import text_analyzer
+from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
+# Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
+INDEX_FORMAT = 2
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "tag_text": 2.0, "place": 1.5, "department": 1.0, "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
+assert set(SEARCH_FIELDS) == set(TEXT_FIELDS)
+
+
+class AnalysedText(list):
+    """A text field's finished analysis for Whoosh: term -> frequency (the list itself stays empty)."""
+
+    def __init__(self, frequencies: dict[str, int]):
+        super().__init__()
+        self.frequencies = frequencies
+
+
+class AnalysedFrequency(Frequency):
+    """Whoosh's Frequency format, taking an ``AnalysedText`` as it is instead of tokenizing again.
+
+    Positions are not kept in Whoosh: phrases are matched on the term arrays (kb.search.termindex).
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        frequencies = getattr(value, "frequencies", None)
+        if frequencies is None:
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        return ((term, freq, freq * boost, pack_uint(freq)) for term, freq in frequencies.items())
+
+
+def _text(analyzer, stored: bool) -> TEXT:
+    field = TEXT(analyzer=analyzer, stored=stored, phrase=False)
+    field.format = AnalysedFrequency()
+    return field
 
 
 def build_schema() -> Schema:
@@ -21,15 +61,14 @@ def build_schema() -> Schema:
         kind=ID(stored=True),
         cursor=NUMERIC(stored=True, bits=64),
         version=NUMERIC(stored=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        summary=TEXT(analyzer=analyzer, stored=True),
-        body=TEXT(analyzer=analyzer, stored=True),
+        title=_text(analyzer, stored=True),
+        summary=_text(analyzer, stored=True),
+        body=_text(analyzer, stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True),
         # Tags are searched as words ("land-records" -> land, records), like every other text field.
-        tag_text=TEXT(analyzer=analyzer),
-        department=TEXT(analyzer=analyzer, stored=True),
-        place=TEXT(analyzer=analyzer),
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        tag_text=_text(analyzer, stored=False),
+        department=_text(analyzer, stored=True),
+        place=_text(analyzer, stored=True),
         # Facet and sort columns: read per index generation into arrays (kb.search.facets).
         mmp=ID(stored=True, sortable=True),
         mmp_category=ID(stored=True, sortable=True),
@@ -49,19 +88,21 @@ def case_document(case: Case) -> dict:
     revision = case.published_revision
     body_text = markdown_to_search_text(revision.body)
     state_name = case.state.name if case.state else ""
-    return {
+    texts = {
+        "title": revision.title,
+        "summary": revision.summary,
+        "body": body_text,
+        "tag_text": " ".join(tag.replace("-", " ") for tag in case.tag_names),
+        "department": case.department or "",
+        "place": " ".join(filter(None, [case.mmp.name, state_name, case.stage])),
+    }
+    analysis = analyse_document(texts)
+    document = {
         "id": case.public_id,
         "kind": "case",
         "number": case.number,
         "version": revision.number,
-        "title": revision.title,
-        "summary": revision.summary,
-        "body": body_text,
         "tags": ",".join(case.tag_names),
-        "tag_text": " ".join(tag.replace("-", " ") for tag in case.tag_names),
-        "department": case.department,
-        "place": " ".join(filter(None, [case.mmp.name, state_name, case.stage])),
-        "words": " ".join([revision.title, revision.summary, body_text, " ".join(case.tag_names)]),
         "mmp": case.mmp.slug,
         "mmp_category": case.mmp.category,
         "state": case.state.code if case.state else "",
@@ -72,8 +113,22 @@ def case_document(case: Case) -> dict:
         "published": (case.first_published_at or revision.published_at or dt.datetime.now(dt.timezone.utc))
         .astimezone(dt.timezone.utc).replace(tzinfo=None),
         "title_key": revision.title.casefold(),
+        "_kb_terms": analysis,
     }
+    for field in TEXT_FIELDS:
+        document[field] = AnalysedText({term: len(where) for term, where in analysis.fields[field].items()})
+        document[f"_stored_{field}"] = texts[field]
+    return document
+
+
+def document_texts(stored: dict) -> dict[str, str] | None:
+    """The text fields of a stored case document (None for the meta document)."""
+    if stored.get("kind") != "case":
+        return None
+    texts = {field: stored.get(field) or "" for field in TEXT_FIELDS}
+    texts["tag_text"] = " ".join(tag.replace("-", " ") for tag in (stored.get("tags") or "").split(",") if tag)
+    return texts
 
 
 def meta_document(cursor: int) -> dict:
-    return {"id": META_ID, "kind": "meta", "cursor": cursor}
+    return {"id": META_ID, "kind": "meta", "cursor": cursor, "version": INDEX_FORMAT}

@@ -1,33 +1,33 @@
 """Searching: one long-lived searcher per process, reused across requests and reopened only when the
 index has a new generation (a directory listing tells; Whoosh's refresh() is unsafe, see searcher()).
 
-``SearchEngine.search`` does what the search page and the API need in one pass: parse, match,
-filter, count facets, rank one page, highlight it, and suggest a correction when few results came back.
+``SearchEngine.search`` does what the search page and the API need in one pass: parse (Whoosh's
+parser), match and score (numpy over the segments' term arrays, kb.search.scoring), filter, count
+facets, rank one page, highlight it (kb.search.snippets), and suggest a correction when few results
+came back. Per generation, the facet columns (kb.search.facets) and the term view are built once;
+a segment's term arrays are loaded once per process and kept while the segment lives.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import html
 import logging
 import threading
-import time
 
 import numpy as np
-from whoosh import highlight
-from whoosh.collectors import WrappingCollector
-from whoosh.searching import TimeLimit
 
 from kb.search import query as query_module
-from kb.search.analysis import STOP_LIST, text_analyzer
-from kb.search.analysis import words as analyzed_words
+from kb.search import scoring, snippets
+from kb.search.analysis import STOP_LIST, analysed_tokens, stems
 from kb.search.documents import META_ID
 from kb.search.facets import FACETS, FacetArrays
-from kb.search.store import IndexStore
+from kb.search.store import IndexStore, load_segment_terms
+from kb.search.termindex import TermView
 
 log = logging.getLogger(__name__)
 SUGGEST_BELOW = 3  # compute "did you mean" only when a search found fewer hits than this
-_TEXT_ANALYZER = text_analyzer()
-PHRASE_TIME_LIMIT = 0.25  # seconds: a phrase of two very common words must not take the site down
+SIMILAR_TERMS = 25  # key terms of a case's body that "similar practices" searches for
 
 
 @dataclasses.dataclass
@@ -52,46 +52,6 @@ class SearchResults:
     corrected_from: str | None = None  # nothing matched what was typed; these are for the suggestion
 
 
-class MarkFormatter(highlight.Formatter):
-    """Escaped text; matched words wrapped in a bare <mark>, the only markup in a snippet."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % html.escape(highlight.get_text(text, token, replace), quote=False)
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-
-class AllowedWithinTime(WrappingCollector):
-    """Collects only allowed documents (query, filters, live cases) and stops scoring at a deadline.
-
-    Whoosh's own TimeLimitCollector iterates matches itself and so silently bypasses a FilterCollector
-    wrapped inside it; this does both in one loop, without a timer thread or a signal.
-    """
-
-    def __init__(self, child, allowed: set[int], timelimit: float):
-        self.child = child
-        self.allowed = allowed
-        self.timelimit = timelimit
-        self.timed_out = False
-
-    def prepare(self, top_searcher, q, context):
-        self.child.prepare(top_searcher, q, context)
-        self.deadline = time.perf_counter() + self.timelimit
-        self.timed_out = False
-
-    def collect_matches(self):
-        child, allowed, offset = self.child, self.allowed, self.child.offset
-        for count, sub_docnum in enumerate(child.matches()):
-            if sub_docnum + offset in allowed:
-                child.collect(sub_docnum)
-            if count & 15 == 0 and time.perf_counter() > self.deadline:
-                self.timed_out = True
-                raise TimeLimit
-
-
 class SearchEngine:
     def __init__(self, index_dir: str):
         self.store = IndexStore(index_dir)
@@ -100,6 +60,8 @@ class SearchEngine:
         self._ix = None
         self._searcher = None
         self._arrays: tuple[tuple, FacetArrays] | None = None
+        self._view: tuple[tuple, TermView] | None = None
+        self._segments: dict[tuple, object] = {}  # (generation path, segment id) -> SegmentTerms
 
     # -- the shared searcher -------------------------------------------------------------------------
 
@@ -118,6 +80,7 @@ class SearchEngine:
                 self._searcher.close()
                 self._searcher = self._ix.searcher()
                 self._arrays = None
+                self._view = None
             return self._searcher
 
     def cursor(self) -> int:
@@ -139,13 +102,37 @@ class SearchEngine:
                 self._ix.close()
             self._searcher = self._ix = self._path = None
             self._arrays = None
+            self._view = None
+            self._segments = {}
+
+    def _key(self, searcher) -> tuple:
+        return (self._path, searcher.reader().generation(), searcher.doc_count_all())
 
     def arrays(self, searcher) -> FacetArrays:
-        key = (self._path, searcher.reader().generation(), searcher.doc_count_all())
+        key = self._key(searcher)
         if self._arrays is None or self._arrays[0] != key:
             meta = searcher.document_number(id=META_ID)
             self._arrays = (key, FacetArrays.build(searcher.reader(), meta))
         return self._arrays[1]
+
+    def view(self, searcher, arrays: FacetArrays) -> TermView:
+        """The generation's term arrays: each segment's loaded once, kept while the segment lives."""
+        key = self._key(searcher)
+        if self._view is None or self._view[0] != key:
+            reader = searcher.reader()
+            leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+            loaded = {}
+            for leaf, offset in leaves:
+                segment = leaf.segment()
+                segment_key = (self._path, segment.segment_id())
+                terms = self._segments.get(segment_key)
+                if terms is None:
+                    terms = load_segment_terms(self._path, segment, leaf)
+                loaded[segment_key] = terms
+            self._segments = loaded  # segments merged away are let go
+            segments = [(loaded[(self._path, leaf.segment().segment_id())], offset) for leaf, offset in leaves]
+            self._view = (key, TermView(segments, arrays.size, arrays.live))
+        return self._view[1]
 
     # -- searching -----------------------------------------------------------------------------------
 
@@ -154,17 +141,19 @@ class SearchEngine:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
-            parsed = query_module.parse(q, searcher.schema, searcher.reader())
+            view = self.view(searcher, arrays)
+            parsed = query_module.parse(q, searcher.schema, view)
             notices = list(parsed.notices)
             matched_any = False
+            scores = None
             if parsed.query is None:
                 matched = arrays.live
             else:
-                matched = self._match(searcher, parsed.query, arrays)
+                matched, scores = self._match(searcher, parsed.query, view)
                 if not matched.any() and parsed.any_words is not None:
-                    any_matched = self._match(searcher, parsed.any_words, arrays)
+                    any_matched, any_scores = self._match(searcher, parsed.any_words, view)
                     if any_matched.any():
-                        matched, matched_any = any_matched, True
+                        matched, scores, matched_any = any_matched, any_scores, True
 
             filter_masks = {
                 facet: arrays.filter_mask(facet, [_coerce(facet, v) for v in values])
@@ -181,12 +170,12 @@ class SearchEngine:
                 sort = "relevance"
             if sort == "relevance" and scored_query is None:
                 sort = "newest"
-            page_docs, scores = self._page(searcher, arrays, scored_query, final, sort, page, per_page)
-            hits = self._hits(searcher, scored_query, page_docs, scores)
+            page_docs, page_scores = self._page(arrays, scores, final, sort, page, per_page)
+            hits = self._hits(searcher, scored_query, page_docs, page_scores)
 
             suggestion = None
             if parsed.query is not None and (total < SUGGEST_BELOW or matched_any):
-                suggestion = self._suggest(searcher, parsed.text, arrays, 0 if matched_any else total)
+                suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else total)
             if total == 0 and suggestion and not _correcting:
                 corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True)
                 if corrected.total:
@@ -198,12 +187,18 @@ class SearchEngine:
                                  suggestion=suggestion, notices=notices, query_text=parsed.text,
                                  matched_any_word=matched_any)
 
-    def _match(self, searcher, query, arrays: FacetArrays) -> np.ndarray:
-        mask = np.zeros(arrays.size, dtype=bool)
-        docs = np.fromiter(query.docs(searcher), dtype=np.int64)
-        if len(docs):
-            mask[docs] = True
-        return mask & arrays.live
+    def _match(self, searcher, query, view: TermView) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of matching live cases, scores), from the term arrays."""
+        try:
+            return scoring.evaluate(query, view)
+        except scoring.Unsupported as error:
+            # A query shape the evaluator does not know: Whoosh matches it (unranked), so it still works.
+            log.warning("search: %s not evaluated in numpy (%s); matching with Whoosh", query, error)
+            mask = np.zeros(view.size, dtype=bool)
+            docs = np.fromiter(query.docs(searcher), dtype=np.int64)
+            if len(docs):
+                mask[docs] = True
+            return mask & view.live, np.zeros(view.size, dtype=np.float64)
 
     def _facet_counts(self, arrays: FacetArrays, matched, filter_masks, empty_query: bool) -> dict:
         if empty_query and not filter_masks and arrays.empty_counts is not None:
@@ -219,27 +214,12 @@ class SearchEngine:
             arrays.empty_counts = counts
         return counts
 
-    def _page(self, searcher, arrays, query, final, sort, page, per_page):
+    def _page(self, arrays, scores, final, sort, page, per_page):
         start, stop = (page - 1) * per_page, page * per_page
         if sort == "relevance":
-            allowed = set(np.nonzero(final)[0].tolist())
-            if not allowed:
-                return [], {}
-            limited = AllowedWithinTime(searcher.collector(limit=stop), allowed, PHRASE_TIME_LIMIT)
-            try:
-                searcher.search_with_collector(query, limited)
-            except TimeLimit:
-                log.warning("search for %r hit the time limit; ranking what was scored", query)
-            scored = [(hit.docnum, hit.score) for hit in limited.results()]
-            if limited.timed_out:
-                # Scoring stopped early: rank what was scored, then the other matches in index order,
-                # so every page still comes from one ordering and no match appears twice.
-                seen = {docnum for docnum, _ in scored}
-                rest = (d for d in np.nonzero(final)[0].tolist() if d not in seen)
-                scored += [(d, None) for _, d in zip(range(stop - len(scored)), rest)]
-            top = scored[start:stop]
-            return [d for d, _ in top], dict(top)
-        docs = np.nonzero(final)[0]
+            top = scoring.top_documents(scores, final, stop)[start:stop]
+            return top.tolist(), {int(d): float(scores[d]) for d in top}
+        docs = np.flatnonzero(final)
         if sort == "newest":
             order = docs[np.lexsort((-docs, -arrays.published[docs]))]
         else:
@@ -248,67 +228,72 @@ class SearchEngine:
 
     def _hits(self, searcher, query, docnums, scores) -> list[Hit]:
         terms = _highlight_terms(query)
-        fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-        formatter = MarkFormatter()
-        analyzer = searcher.schema["body"].analyzer
         hits = []
         for docnum in docnums:
             stored = searcher.stored_fields(docnum)
             title = stored.get("title", "")
-            if terms:
-                title_html = highlight.highlight(title, terms, analyzer, highlight.WholeFragmenter(), formatter) \
-                    or html.escape(title, quote=False)
-                snippet = (highlight.highlight(stored.get("body", ""), terms, analyzer, fragmenter, formatter, top=2)
-                           or highlight.highlight(stored.get("summary", ""), terms, analyzer,
-                                                  highlight.WholeFragmenter(), formatter))
-            else:
-                title_html, snippet = html.escape(title, quote=False), ""
-            if not snippet:
-                snippet = html.escape(stored.get("summary", ""), quote=False)
+            title_html = snippets.highlight_whole(title, terms) or html.escape(title, quote=False)
+            snippet = (snippets.snippet(stored.get("body", ""), terms)
+                       or snippets.highlight_whole(stored.get("summary", ""), terms)
+                       or html.escape(stored.get("summary", ""), quote=False))
             hits.append(Hit(public_id=stored["id"], score=scores.get(docnum), title_html=title_html,
                             highlight_html=snippet))
         return hits
 
-    def _suggest(self, searcher, text: str, arrays: FacetArrays, total: int) -> str | None:
+    def _suggest(self, searcher, view: TermView, text: str, total: int) -> str | None:
         """Replace each word the vocabulary lacks with its closest known word; keep it if it finds more."""
-        reader = searcher.reader()
-        corrector = searcher.corrector("words")
         changed = False
         out = []
         for token in text.split():
             bare = token.strip('"()-*').lower()
-            word = analyzed_words(bare)
+            word = [w for w, _ in analysed_tokens(bare)]
             if (token in query_module.OPERATORS or not word or len(word[0]) > 30 or bare in STOP_LIST
-                    or reader.doc_frequency("words", word[0])):
+                    or view.word_df(word[0])):
                 out.append(token)
                 continue
             # Short words have many neighbours at distance 2 ("visa" -> "risk"): allow only one edit.
-            suggestions = corrector.suggest(word[0], limit=1, maxdist=1 if len(word[0]) <= 4 else 2)
-            if suggestions:
-                out.append(token.replace(bare, suggestions[0]) if bare in token else suggestions[0])
+            closest = view.closest_word(word[0], maxdist=1 if len(word[0]) <= 4 else 2)
+            if closest:
+                out.append(token.replace(bare, closest) if bare in token else closest)
                 changed = True
             else:
                 out.append(token)
         if not changed:
             return None
         suggestion = " ".join(out)
-        parsed = query_module.parse(suggestion, searcher.schema, reader)
-        if parsed.query is None or int(self._match(searcher, parsed.query, arrays).sum()) <= total:
+        parsed = query_module.parse(suggestion, searcher.schema, view)
+        if parsed.query is None or int(self._match(searcher, parsed.query, view)[0].sum()) <= total:
             return None
         return suggestion
 
     # -- similar cases -------------------------------------------------------------------------------
 
     def similar(self, public_id: str, limit: int = 5) -> list[str]:
+        """Published cases sharing the most distinctive words of this case's body (never itself)."""
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
+            view = self.view(searcher, arrays)
             docnum = arrays.docnum_of.get(public_id)
             if docnum is None:
                 return []
-            allowed = set(np.nonzero(arrays.live)[0].tolist()) - {docnum}
-            results = searcher.more_like(docnum, "body", top=limit, numterms=25, filter=allowed)
-            return [hit["id"] for hit in results]
+            counts = collections.Counter(stems(searcher.stored_fields(docnum).get("body", "")))
+            weighted = []
+            for term, tf in counts.items():
+                df = len(view.postings("body", term)[0])
+                if df > 1:  # a word only this case has finds nothing else
+                    weighted.append((tf * scoring.idf(view, df), term))
+            key_terms = [term for _, term in sorted(weighted, reverse=True)[:SIMILAR_TERMS]]
+            if not key_terms:
+                return []
+            scores = np.zeros(view.size, dtype=np.float64)
+            for term in key_terms:
+                docs, tfs = view.postings("body", term)
+                scores[docs] += scoring.bm25(view, "body", docs, tfs, scoring.idf(view, len(docs)), 1.0)
+            allowed = arrays.live & (scores > 0)
+            allowed[docnum] = False
+            top = scoring.top_documents(scores, allowed, limit)
+            return [arrays.public_id_of[d] for d in top.tolist()]
 
 
 def _highlight_terms(query) -> frozenset:
@@ -319,8 +304,6 @@ def _highlight_terms(query) -> frozenset:
         text = text.decode("utf-8") if isinstance(text, bytes) else text
         if fieldname in ("title", "summary", "body"):
             terms.add(text)
-        elif fieldname == "words":  # whole words from a prefix expansion: stem them as the body is
-            terms.update(token.text for token in _TEXT_ANALYZER(text))
     return frozenset(terms)
 
 

@@ -37,6 +37,7 @@ class FacetArrays:
     published: np.ndarray  # docnum -> published timestamp (for "newest")
     title_rank: np.ndarray  # docnum -> position in title order (for "title")
     docnum_of: dict[str, int]  # public id -> docnum
+    public_id_of: dict[int, str]  # docnum -> public id
     empty_counts: dict[str, list[dict]] | None = None
 
     @classmethod
@@ -69,9 +70,10 @@ class FacetArrays:
         # From the id column, not the stored documents: loading every stored body took most of a second
         # at 20,000 cases, on the first search after each change.
         docnum_of = {public_id: docnum for docnum, public_id in enumerate(_column(reader, "id")) if live[docnum]}
+        public_id_of = {docnum: public_id for public_id, docnum in docnum_of.items()}
         return cls(size=size, live=live, columns=columns, tag_values=tag_values, tag_index=tag_index,
                    tag_docs=tag_docs, tag_codes=tag_codes, published=published, title_rank=title_rank,
-                   docnum_of=docnum_of)
+                   docnum_of=docnum_of, public_id_of=public_id_of)
 
     # -- filters -------------------------------------------------------------------------------------
 

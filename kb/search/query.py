@@ -15,6 +15,7 @@ import unicodedata
 from whoosh import qparser
 from whoosh import query as wq
 
+from kb.search.analysis import stems
 from kb.search.analysis import words as analyzed_words
 from kb.search.documents import FIELD_BOOSTS, SEARCH_FIELDS
 
@@ -92,19 +93,20 @@ def _parser(group) -> qparser.QueryParser:
     return parser
 
 
-def parse(raw: str | None, schema, reader) -> ParsedQuery:
+def parse(raw: str | None, schema, vocabulary) -> ParsedQuery:
+    """``vocabulary`` expands prefixes: anything with ``words_with_prefix(prefix, limit)`` (a TermView)."""
     text, notices = clean_query_text(raw)
     if not text:
         return ParsedQuery(text="", query=None, notices=notices)
     try:
-        query = _parse_with(qparser.AndGroup, text, schema, reader)
+        query = _parse_with(qparser.AndGroup, text, schema, vocabulary)
     except Exception:  # the parser is not ours to trust with arbitrary text: fall back to plain words
         text = " ".join(analyzed_words(text)) or ""
         notices.append("special characters in your search were read as plain text")
-        query = _parse_with(qparser.AndGroup, text, schema, reader) if text else None
+        query = _parse_with(qparser.AndGroup, text, schema, vocabulary) if text else None
     any_words = None
     if query is not None and _plain_words(text) > 1:
-        any_words = _parse_with(qparser.OrGroup, text, schema, reader)
+        any_words = _parse_with(qparser.OrGroup, text, schema, vocabulary)
     if query is wq.NullQuery or not list(query.iter_all_terms()):
         query = None
         notices.append("your search has only very common words; showing everything")
@@ -115,18 +117,19 @@ def _plain_words(text: str) -> int:
     return len([t for t in text.split() if t not in OPERATORS and not t.startswith("-")])
 
 
-def _parse_with(group, text: str, schema, reader) -> wq.Query:
+def _parse_with(group, text: str, schema, vocabulary) -> wq.Query:
     parser = _parser(group)
     parser.schema = schema
     query = parser.parse(text)
-    return _bound_expansions(query, reader).normalize()
+    return _bound_expansions(query, vocabulary).normalize()
 
 
-def _bound_expansions(query: wq.Query, reader) -> wq.Query:
-    """Replace prefix* with an OR of at most MAX_PREFIX_TERMS whole words, most frequent first.
+def _bound_expansions(query: wq.Query, vocabulary) -> wq.Query:
+    """Replace prefix* with an OR of the terms of at most MAX_PREFIX_TERMS whole words, most frequent first.
 
-    Prefixes match the unstemmed word vocabulary (the ``words`` field): a stemmed field would hold
-    "procur", which the prefix "procure" does not match. Any other wildcard is read as a plain word.
+    Prefixes match the unstemmed word vocabulary: a stemmed field holds "procur", which the prefix
+    "procure" does not match. Each word found is searched as its stem, in the prefix's own field and
+    with its boost. Any other wildcard is read as a plain word.
     """
     if isinstance(query, (wq.Prefix, wq.Wildcard)):
         pattern = query.text.lower()
@@ -135,14 +138,9 @@ def _bound_expansions(query: wq.Query, reader) -> wq.Query:
             prefix = re.sub(r"[*?]", "", prefix)
         if len(prefix) < MIN_PREFIX_CHARS:
             return wq.NullQuery
-        candidates = []
-        for i, term in enumerate(reader.expand_prefix("words", prefix)):
-            if i >= 2000:
-                break
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            candidates.append((reader.doc_frequency("words", word), word))
-        best = [word for _, word in sorted(candidates, reverse=True)[:MAX_PREFIX_TERMS]]
-        if not best:
+        terms = sorted({stem for word in vocabulary.words_with_prefix(prefix, MAX_PREFIX_TERMS)
+                        for stem in stems(word)})
+        if not terms:
             return wq.NullQuery
-        return wq.Or([wq.Term("words", word) for word in best])
-    return query.apply(lambda child: _bound_expansions(child, reader))
+        return wq.Or([wq.Term(query.fieldname, term, boost=query.boost) for term in terms])
+    return query.apply(lambda child: _bound_expansions(child, vocabulary))

@@ -7,7 +7,14 @@ Layout under ``KB_INDEX_DIR``::
     writer.lock                            fcntl lock: one writer (sync or rebuild) per host
 
 Readers open whatever ``current`` points at; a rebuild writes a new generation beside it and swaps the
-symlink (``rename`` is atomic), so searches keep working during a rebuild. The outbox cursor is a stored
+symlink (``rename`` is atomic), so searches keep working during a rebuild. Every segment has its term
+arrays beside it (``MAIN_<segid>.kbterms``, kb.search.termindex), written by ``TermRecordingWriter``
+before the segment is listed in a table of contents, so a reader never finds a segment without them.
+
+A rebuild splits the library between worker processes (``KB_INDEX_PROCESSES``, one per core by
+default); each writes its own segment, and the parent lists them all in one commit. Syncing adds small
+segments; ``merge_small_segments`` folds them together once there are several, and never rewrites the
+large segments of the last rebuild (their deleted documents are dropped by the next rebuild). The outbox cursor is a stored
 field of one meta document, written in the same Whoosh commit as the changes it covers: after a crash the
 index and its cursor agree, and re-applying rows is harmless because applying re-reads each case's current
 published state and updates by unique id.
@@ -19,7 +26,9 @@ import datetime as dt
 import fcntl
 import gc
 import logging
+import multiprocessing
 import os
+import pickle
 import secrets
 import shutil
 import time
@@ -29,14 +38,84 @@ from typing import Callable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.query import Term
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
 from kb.models import Case, SearchOutbox, SearchOutboxState
-from kb.search.documents import META_ID, build_schema, case_document, meta_document
+from kb.search.documents import INDEX_FORMAT, META_ID, build_schema, case_document, meta_document
+from kb.search.termindex import SegmentTerms, SegmentTermsBuilder, sidecar_path
 
 log = logging.getLogger(__name__)
 BATCH = 500
+SMALL_SEGMENT_DOCS = 2000  # segments up to this size are merged by syncs; larger ones only by a rebuild
+MERGE_AT = 6  # merge the small segments once there are this many
+PARALLEL_FROM = 2000  # a rebuild of fewer cases than this runs in one process
+WRITER_MB = 1024  # Whoosh's in-memory posting pool per writer before it spills runs to disk
+
+
+class TermRecordingWriter(SegmentWriter):
+    """A Whoosh segment writer that also writes the segment's term arrays.
+
+    Documents carry their analysis under ``_kb_terms``; segments merged into this one contribute their
+    arrays, restricted to live documents, in the order Whoosh copies them (``add_reader``).
+    """
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.terms = SegmentTermsBuilder()
+        # Whoosh reads every document's field length back per posting to keep per-block length bounds,
+        # which only its own block-skipping scorer uses; kb scores from the term arrays.
+        self.codec.length_stats = False
+
+    def add_document(self, **fields):
+        self.terms.add(fields.get("_kb_terms"))
+        super().add_document(**fields)
+
+    def add_reader(self, reader):
+        segment = reader.segment()
+        arrays = load_segment_terms(self.storage.folder, segment, reader)
+        self.terms.add_segment(arrays, np.fromiter(reader.all_doc_ids(), dtype=np.int64))
+        super().add_reader(reader)
+
+    def _finalize_segment(self):
+        segment = super()._finalize_segment()
+        # Written before the new table of contents names the segment (Whoosh's compound file is
+        # assembled by now, so the sidecar is not packed into it).
+        self.terms.finish().save(sidecar_path(self.storage.folder, segment))
+        return segment
+
+
+def merge_small_segments(writer, segments):
+    """Whoosh merge policy: fold the small segments together once there are MERGE_AT of them, and drop
+    segments with no live document; the rebuild's large segments are left as they are."""
+    empty = [s for s in segments if s.doc_count() == 0]
+    small = [s for s in segments if s.doc_count_all() <= SMALL_SEGMENT_DOCS and s not in empty]
+    merge = empty + (small if len(small) >= MERGE_AT else [])
+    for segment in merge:
+        if segment.doc_count():
+            writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+    return [s for s in segments if s not in merge]
+
+
+def load_segment_terms(folder, segment, leaf=None) -> SegmentTerms:
+    """A segment's term arrays; a segment written without them (by plain Whoosh) gets them built from
+    its stored fields, and written, when a reader for it is given."""
+    path = sidecar_path(folder, segment)
+    try:
+        return SegmentTerms.load(path)
+    except FileNotFoundError:
+        if leaf is None:
+            raise
+    from kb.search.documents import document_texts
+    from kb.search.termindex import build_from_stored
+
+    log.warning("search index segment %s has no term arrays: building them", segment.segment_id())
+    terms = build_from_stored(leaf, document_texts)
+    terms.save(path)
+    return terms
 
 
 class IndexBusy(Exception):
@@ -88,8 +167,10 @@ class IndexStore:
         try:
             ix = self.open()
             with ix.searcher() as searcher:
-                searcher.document(id=META_ID)
+                meta = searcher.document(id=META_ID)
             ix.close()
+            if meta is None or meta.get("version") != INDEX_FORMAT:
+                raise ValueError(f"index format {meta and meta.get('version')}, expected {INDEX_FORMAT}")
             return True
         except Exception as error:  # any failure to read means: rebuild
             log.warning("search index at %s is not usable: %s", self.root, error)
@@ -158,7 +239,7 @@ class IndexStore:
                             return applied
                         case_ids = {case_id for _, case_id in rows}
                         cases = _load_cases(session, select(Case).where(Case.id.in_(case_ids)))
-                        writer = ix.writer(timeout=30)
+                        writer = TermRecordingWriter(ix, timeout=30)
                         try:
                             for case in cases:
                                 if case.published_revision is not None:
@@ -166,7 +247,7 @@ class IndexStore:
                                 else:
                                     writer.delete_by_term("id", case.public_id)
                             writer.update_document(**meta_document(rows[-1][0]))
-                            writer.commit()
+                            writer.commit(mergetype=merge_small_segments)
                         except BaseException:
                             writer.cancel()
                             raise
@@ -189,38 +270,42 @@ class IndexStore:
         with self.writer_lock(blocking=True, timeout=600):
             return self._rebuild_locked(session_factory, progress)
 
-    def _rebuild_locked(self, session_factory, progress=None) -> int:
+    def _rebuild_locked(self, session_factory, progress=None, processes: int | None = None) -> int:
         started = time.perf_counter()
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"gen-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
         path = self.root / name
         path.mkdir()
         ix = whoosh_index.create_in(str(path), build_schema())
-        count = 0
-        with session_factory() as session:
-            # The cursor is read before the cases: every outbox row up to it is committed (see
-            # kb.search.outbox) and so reflected in the cases read afterwards; later rows are applied by
-            # the next sync, and applying a row twice is harmless.
-            cursor = session.scalar(select(func.max(SearchOutbox.id))) or 0
-            total = session.scalar(select(func.count()).select_from(Case).where(Case.published_revision_id.is_not(None)))
-            writer = ix.writer(limitmb=256)
+        try:
+            with session_factory() as session:
+                # The cursor is read before the cases: every outbox row up to it is committed (see
+                # kb.search.outbox) and so reflected in the cases read afterwards; later rows are applied
+                # by the next sync, and applying a row twice is harmless.
+                cursor = session.scalar(select(func.max(SearchOutbox.id))) or 0
+                ids = session.scalars(
+                    select(Case.id).where(Case.published_revision_id.is_not(None)).order_by(Case.id)).all()
+            processes = processes or index_processes()
+            if processes > 1 and len(ids) >= PARALLEL_FROM:
+                segments = _build_segments_in_parallel(path, session_factory, ids, processes, progress)
+            else:
+                segments = [_build_segment(path, session_factory, ids, progress, len(ids))] if ids else []
+            writer = TermRecordingWriter(ix)
             try:
-                query = select(Case).where(Case.published_revision_id.is_not(None)).order_by(Case.id)
-                for case in _load_cases(session, query, stream=True):
-                    writer.add_document(**case_document(case))
-                    count += 1
-                    if progress and (count % 1000 == 0 or count == total):
-                        progress(count, total)
                 writer.add_document(**meta_document(cursor))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                shutil.rmtree(path, ignore_errors=True)
-                raise
+                segments.append(writer._finalize_segment())
+                writer._commit_toc(segments)
+            finally:
+                writer._finish()
+        except BaseException:
+            ix.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         ix.close()
         self._swap_to(name)
-        log.info("search index rebuilt: %d cases in %.1f s (cursor %d)", count, time.perf_counter() - started, cursor)
-        return count
+        log.info("search index rebuilt: %d cases in %.1f s (cursor %d, %d segment(s))",
+                 len(ids), time.perf_counter() - started, cursor, len(segments))
+        return len(ids)
 
     def _swap_to(self, name: str) -> None:
         previous = self.current_path()
@@ -255,7 +340,87 @@ class IndexStore:
         ix.close()
 
 
-def _load_cases(session: Session, query, stream: bool = False):
+def index_processes() -> int:
+    configured = os.environ.get("KB_INDEX_PROCESSES")
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _build_segment(path: Path, session_factory, ids: list[int], progress=None, total: int = 0, done_before: int = 0):
+    """Index the given cases into one new segment of the index at ``path``; returns the segment.
+
+    The segment is not listed in a table of contents yet: the rebuild lists all of them at once.
+    """
+    ix = whoosh_index.open_dir(str(path))
+    writer = TermRecordingWriter(ix, _lk=False, limitmb=WRITER_MB)
+    try:
+        count = done_before
+        with session_factory() as session:
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start:start + BATCH]
+                query = select(Case).where(Case.id.in_(chunk)).order_by(Case.id)
+                for case in _load_cases(session, query):
+                    writer.add_document(**case_document(case))
+                    count += 1
+                    if progress and (count % 1000 == 0 or count == total):
+                        progress(count, total)
+                session.expunge_all()
+        segment = writer._finalize_segment()
+    except BaseException:
+        writer._close_segment()
+        raise
+    finally:
+        writer._finish()
+        ix.close()
+    return segment
+
+
+def _build_segments_in_parallel(path: Path, session_factory, ids: list[int], processes: int, progress=None):
+    """Split the cases into contiguous runs, one forked process (and one segment) each."""
+    runs = [list(run) for run in np.array_split(np.asarray(ids, dtype=np.int64), processes) if len(run)]
+    context = multiprocessing.get_context("fork")
+    with session_factory() as session:
+        engine = session.get_bind()
+    workers = []
+    for number, run in enumerate(runs):
+        receiver, sender = context.Pipe(duplex=False)
+        report = progress if number == 0 else None  # the first worker reports, scaled to the whole
+        process = context.Process(target=_segment_worker, name=f"kb-index-{number}",
+                                  args=(sender, path, session_factory, engine, [int(i) for i in run], report,
+                                        len(ids), len(runs)))
+        process.start()
+        sender.close()
+        workers.append((process, receiver))
+    segments, failures = [], []
+    for process, receiver in workers:
+        try:
+            outcome, payload = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            outcome, payload = "error", f"worker {process.name} exited with code {process.exitcode}"
+        process.join()
+        (segments if outcome == "ok" else failures).append(payload)
+    if failures:
+        raise RuntimeError("search index rebuild failed in a worker process: " + "; ".join(failures))
+    return segments
+
+
+def _segment_worker(sender, path, session_factory, engine, ids, progress, total, workers):
+    try:
+        engine.dispose(close=False)  # the parent's pooled connections are not this process's to use
+        scaled = (lambda done, _total: progress(min(done * workers, total), total)) if progress else None
+        segment = _build_segment(path, session_factory, ids, scaled, len(ids))
+        sender.send_bytes(pickle.dumps(("ok", segment)))
+    except BaseException as error:  # reported to the parent, which raises
+        import traceback
+
+        sender.send_bytes(pickle.dumps(("error", "".join(traceback.format_exception(error)))))
+    finally:
+        sender.close()
+        os._exit(0)
+
+
+def _load_cases(session: Session, query):
     from kb.models import Revision
 
     query = query.options(
@@ -263,19 +428,4 @@ def _load_cases(session: Session, query, stream: bool = False):
         joinedload(Case.published_revision).load_only(Revision.id, Revision.number, Revision.title,
                                                       Revision.summary, Revision.body, Revision.published_at),
     )
-    if stream:
-        return _batched(session, query)
     return session.scalars(query).unique().all()
-
-
-def _batched(session: Session, query, size: int = 500):
-    """Yield cases in id order, one batch at a time, without holding the whole library in memory."""
-    last = 0
-    while True:
-        batch = session.scalars(query.where(Case.id > last).limit(size)).unique().all()
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].id
-        session.expunge_all()
-

@@ -1,0 +1,453 @@
+"""Each Whoosh segment's postings as numpy arrays: what makes a search a few vector operations.
+
+Whoosh answers a query by walking nested matchers in Python, posting by posting: at 20,000 cases a
+three-word search spent ~130 ms there (benchmarks/README.md). Segments are immutable, so the
+writer that creates one also writes its postings beside it, as a sidecar file named after the segment
+(``MAIN_<segid>.kbterms``: Whoosh's own clean-up deletes it with the segment). Per text field, in CSR
+form: for each term its documents, frequencies and positions, and each document's field length; plus
+the whole-word vocabulary with document frequencies (prefix expansion, "did you mean").
+
+A searcher's ``TermView`` puts a generation's segments end to end (document numbers as Whoosh's
+multi-reader numbers them) and answers: a term's postings, a phrase's matching documents, field lengths,
+prefix expansions and spelling candidates. Scoring lives in kb.search.scoring.
+"""
+from __future__ import annotations
+
+import bisect
+import collections
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from kb.search.analysis import analysed_tokens
+
+TEXT_FIELDS = ("title", "summary", "tag_text", "place", "department", "body")
+SIDECAR_SUFFIX = ".kbterms"
+SIDECAR_FORMAT = 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# One document
+
+
+@dataclasses.dataclass
+class DocumentTerms:
+    """A document's analysis: per text field, each term's positions, and the field's length in terms."""
+
+    fields: dict[str, dict[str, list[int]]]
+    lengths: dict[str, int]
+    words: set[str]  # whole (unstemmed) words, for the vocabulary
+
+
+def analyse_document(texts: dict[str, str]) -> DocumentTerms:
+    fields: dict[str, dict[str, list[int]]] = {}
+    lengths: dict[str, int] = {}
+    words: set[str] = set()
+    for field in TEXT_FIELDS:
+        pairs = analysed_tokens(texts.get(field) or "")
+        grouped: dict[str, list[int]] = {}
+        for position, (word, stem) in enumerate(pairs):
+            grouped.setdefault(stem, []).append(position)
+            words.add(word)
+        fields[field] = grouped
+        lengths[field] = len(pairs)
+    return DocumentTerms(fields=fields, lengths=lengths, words=words)
+
+
+# ---------------------------------------------------------------------------------------------------
+# One segment
+
+
+@dataclasses.dataclass
+class FieldPostings:
+    terms: list[str]  # term id -> term
+    term_ids: dict[str, int]
+    offsets: np.ndarray  # int64[T+1]: term id -> slice of docs/tfs
+    docs: np.ndarray  # int32[P], segment document numbers, ascending within a term
+    tfs: np.ndarray  # int32[P]
+    pos_offsets: np.ndarray  # int64[P+1]: posting -> slice of positions
+    positions: np.ndarray  # int32[Q]
+    lengths: np.ndarray  # int32[ndocs]: the field's length in terms, per document
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """(docs, tfs, first posting index) of a term, or None."""
+        tid = self.term_ids.get(term)
+        if tid is None:
+            return None
+        start, stop = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        return self.docs[start:stop], self.tfs[start:stop], start
+
+
+@dataclasses.dataclass
+class SegmentTerms:
+    ndocs: int
+    fields: dict[str, FieldPostings]
+    words: list[str]  # sorted whole words
+    word_dfs: np.ndarray  # int32, documents containing each word
+    _deletes: dict | None = None  # spelling: one-deletion variants -> words (built on first use)
+
+    # -- files ---------------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a reader never sees half a file (dot-files are ignored by Whoosh's clean-up)."""
+        arrays = {"meta": np.array([SIDECAR_FORMAT, self.ndocs], dtype=np.int64),
+                  "words": _blob(self.words), "word_dfs": self.word_dfs}
+        for name, fp in self.fields.items():
+            arrays.update({f"{name}.terms": _blob(fp.terms), f"{name}.offsets": fp.offsets, f"{name}.docs": fp.docs,
+                           f"{name}.tfs": fp.tfs, f"{name}.pos_offsets": fp.pos_offsets,
+                           f"{name}.positions": fp.positions, f"{name}.lengths": fp.lengths})
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}"
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "SegmentTerms":
+        with np.load(path) as data:
+            form, ndocs = (int(v) for v in data["meta"])
+            if form != SIDECAR_FORMAT:
+                raise ValueError(f"{path.name}: term index format {form}, expected {SIDECAR_FORMAT}")
+            fields = {}
+            for name in TEXT_FIELDS:
+                terms = _unblob(data[f"{name}.terms"])
+                fields[name] = FieldPostings(
+                    terms=terms, term_ids={t: i for i, t in enumerate(terms)}, offsets=data[f"{name}.offsets"],
+                    docs=data[f"{name}.docs"], tfs=data[f"{name}.tfs"], pos_offsets=data[f"{name}.pos_offsets"],
+                    positions=data[f"{name}.positions"], lengths=data[f"{name}.lengths"])
+            return cls(ndocs=ndocs, fields=fields, words=_unblob(data["words"]), word_dfs=data["word_dfs"])
+
+    # -- vocabulary ----------------------------------------------------------------------------------
+
+    def words_with_prefix(self, prefix: str, limit: int) -> list[tuple[int, str]]:
+        start = bisect.bisect_left(self.words, prefix)
+        stop = min(len(self.words), start + limit)
+        out = []
+        for i in range(start, stop):
+            if not self.words[i].startswith(prefix):
+                break
+            out.append((int(self.word_dfs[i]), self.words[i]))
+        return out
+
+    def word_df(self, word: str) -> int:
+        i = bisect.bisect_left(self.words, word)
+        return int(self.word_dfs[i]) if i < len(self.words) and self.words[i] == word else 0
+
+    def near_words(self, word: str, maxdist: int) -> set[str]:
+        """Vocabulary words that may be within ``maxdist`` edits (symmetric deletion; verified later)."""
+        if self._deletes is None:
+            deletes: dict[str, list[int]] = collections.defaultdict(list)
+            for i, known in enumerate(self.words):
+                for variant in _deletions(known):
+                    deletes[variant].append(i)
+            self._deletes = dict(deletes)
+        variants = {word} | _deletions(word)
+        if maxdist >= 2:
+            variants |= {v2 for v in list(variants) for v2 in _deletions(v)}
+        found: set[str] = set()
+        lookup = self._deletes
+        for variant in variants:
+            for i in lookup.get(variant, ()):
+                found.add(self.words[i])
+            j = bisect.bisect_left(self.words, variant)
+            if j < len(self.words) and self.words[j] == variant:
+                found.add(variant)
+        return found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))} if len(word) > 1 else set()
+
+
+def _blob(strings: list[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(blob: np.ndarray) -> list[str]:
+    text = blob.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def sidecar_path(storage_dir: Path, segment) -> Path:
+    return Path(storage_dir) / f"{segment.segment_id()}{SIDECAR_SUFFIX}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Building a segment's arrays
+
+
+class _Chunk:
+    """Postings gathered document by document, in Python lists (turned into arrays at the end)."""
+
+    def __init__(self):
+        self.term_ids: dict[str, dict[str, int]] = {f: {} for f in TEXT_FIELDS}
+        self.tids = {f: [] for f in TEXT_FIELDS}
+        self.docs = {f: [] for f in TEXT_FIELDS}
+        self.tfs = {f: [] for f in TEXT_FIELDS}
+        self.positions = {f: [] for f in TEXT_FIELDS}
+
+
+class SegmentTermsBuilder:
+    """Collects the documents of one new segment, in document-number order."""
+
+    def __init__(self):
+        self.ndocs = 0
+        self.lengths = {f: [] for f in TEXT_FIELDS}
+        self.word_dfs: collections.Counter = collections.Counter()
+        self._chunk = _Chunk()
+        self._merged: list[tuple[SegmentTerms, np.ndarray, int]] = []  # (segment, live docnums, first docnum)
+
+    def add(self, document: DocumentTerms | None) -> None:
+        """The next document (None: a document without text, like the meta document)."""
+        docnum = self.ndocs
+        self.ndocs += 1
+        chunk = self._chunk
+        for field in TEXT_FIELDS:
+            grouped = document.fields.get(field) if document else None
+            self.lengths[field].append(document.lengths.get(field, 0) if document else 0)
+            if not grouped:
+                continue
+            ids, tids, docs, tfs, positions = (chunk.term_ids[field], chunk.tids[field], chunk.docs[field],
+                                               chunk.tfs[field], chunk.positions[field])
+            for term, where in grouped.items():
+                tid = ids.get(term)
+                if tid is None:
+                    tid = ids[term] = len(ids)
+                tids.append(tid)
+                docs.append(docnum)
+                tfs.append(len(where))
+                positions.extend(where)
+        if document:
+            self.word_dfs.update(document.words)
+
+    def add_segment(self, segment: SegmentTerms, live: np.ndarray) -> None:
+        """A merged segment's live documents (``live``: its document numbers, ascending), renumbered."""
+        first = self.ndocs
+        self._merged.append((segment, live, first))
+        self.ndocs += len(live)
+        for field in TEXT_FIELDS:
+            self.lengths[field].extend(segment.fields[field].lengths[live].tolist())
+
+    def finish(self) -> SegmentTerms:
+        chunk = self._chunk
+        fields = {}
+        for field in TEXT_FIELDS:
+            parts = [_python_part(chunk, field)]
+            for segment, live, first in self._merged:
+                parts.append(_segment_part(segment.fields[field], live, first))
+            fields[field] = _combine(parts, np.asarray(self.lengths[field], dtype=np.int32))
+        word_dfs = collections.Counter(self.word_dfs)
+        for segment, _live, _first in self._merged:
+            # Counts of merged segments include their deleted documents: close enough for ranking
+            # expansions and suggestions (a suggestion is only offered if it finds live cases).
+            for word, df in zip(segment.words, segment.word_dfs.tolist()):
+                word_dfs[word] += df
+        words = sorted(word_dfs)
+        return SegmentTerms(ndocs=self.ndocs, fields=fields, words=words,
+                            word_dfs=np.array([word_dfs[w] for w in words], dtype=np.int32))
+
+
+def _python_part(chunk: _Chunk, field: str):
+    ids = chunk.term_ids[field]
+    terms = [""] * len(ids)
+    for term, tid in ids.items():
+        terms[tid] = term
+    return (terms, np.asarray(chunk.tids[field], dtype=np.int64), np.asarray(chunk.docs[field], dtype=np.int32),
+            np.asarray(chunk.tfs[field], dtype=np.int32), np.asarray(chunk.positions[field], dtype=np.int32))
+
+
+def _segment_part(fp: FieldPostings, live: np.ndarray, first: int):
+    """A loaded segment's postings of its live documents, renumbered from ``first``."""
+    renumber = np.full(len(fp.lengths), -1, dtype=np.int64)
+    renumber[live] = np.arange(first, first + len(live))
+    tids = np.repeat(np.arange(len(fp.terms), dtype=np.int64), np.diff(fp.offsets))
+    new_docs = renumber[fp.docs]
+    keep = new_docs >= 0
+    positions = _gather(fp.positions, fp.pos_offsets[:-1][keep], fp.tfs[keep])
+    return fp.terms, tids[keep], new_docs[keep].astype(np.int32), fp.tfs[keep], positions
+
+
+def _gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenate values[start:start+count] for each (start, count), vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=values.dtype)
+    ends = np.cumsum(counts)
+    index = np.repeat(starts - (ends - counts), counts) + np.arange(total)
+    return values[index]
+
+
+def _combine(parts, lengths: np.ndarray) -> FieldPostings:
+    vocabulary = sorted({t for terms, *_ in parts for t in terms})
+    term_ids = {t: i for i, t in enumerate(vocabulary)}
+    all_tids, all_docs, all_tfs, all_positions = [], [], [], []
+    for terms, tids, docs, tfs, positions in parts:
+        mapping = np.array([term_ids[t] for t in terms], dtype=np.int64) if terms else np.zeros(0, dtype=np.int64)
+        all_tids.append(mapping[tids] if len(tids) else tids)
+        all_docs.append(docs)
+        all_tfs.append(tfs)
+        all_positions.append(positions)
+    tids = np.concatenate(all_tids) if all_tids else np.zeros(0, dtype=np.int64)
+    docs = np.concatenate(all_docs).astype(np.int32)
+    tfs = np.concatenate(all_tfs).astype(np.int32)
+    positions = np.concatenate(all_positions).astype(np.int32)
+    pos_starts = np.concatenate([[0], np.cumsum(tfs)[:-1]]).astype(np.int64) if len(tfs) else np.zeros(0, np.int64)
+    order = np.lexsort((docs, tids))
+    tids, docs, tfs, pos_starts = tids[order], docs[order], tfs[order], pos_starts[order]
+    positions = _gather(positions, pos_starts, tfs)
+    offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tids, minlength=len(vocabulary)), out=offsets[1:])
+    pos_offsets = np.zeros(len(tfs) + 1, dtype=np.int64)
+    np.cumsum(tfs, out=pos_offsets[1:])
+    return FieldPostings(terms=vocabulary, term_ids=term_ids, offsets=offsets, docs=docs, tfs=tfs,
+                         pos_offsets=pos_offsets, positions=positions, lengths=lengths)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A generation: segments end to end
+
+
+class TermView:
+    """The postings of one searcher generation, in Whoosh's document numbering."""
+
+    def __init__(self, segments: list[tuple[SegmentTerms, int]], size: int, live: np.ndarray):
+        self.segments = segments  # (segment, first document number)
+        self.size = size
+        self.live = live
+        self.live_count = max(int(live.sum()), 1)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, term frequencies) of a term in a field, live documents only."""
+        docs, tfs = [], []
+        for segment, first in self.segments:
+            found = segment.fields[field].postings(term)
+            if found is not None:
+                docs.append(found[0].astype(np.int64) + first)
+                tfs.append(found[1])
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        docs_all = np.concatenate(docs) if len(docs) > 1 else docs[0]
+        tfs_all = np.concatenate(tfs) if len(tfs) > 1 else tfs[0]
+        keep = self.live[docs_all]
+        return docs_all[keep], tfs_all[keep]
+
+    def phrase(self, field: str, terms: list[str], slop: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, occurrences) of the terms in order, each within ``slop`` of the previous."""
+        docs_out, counts_out = [], []
+        for segment, first in self.segments:
+            fp = segment.fields[field]
+            found = [fp.postings(term) for term in terms]
+            if any(f is None for f in found):
+                continue
+            candidates = found[0][0]
+            for docs, _tfs, _start in found[1:]:
+                candidates = np.intersect1d(candidates, docs, assume_unique=True)
+                if not len(candidates):
+                    break
+            candidates = candidates[self.live[candidates.astype(np.int64) + first]]
+            if not len(candidates):
+                continue
+            keys = None
+            for i, (docs, tfs, start) in enumerate(found):
+                where = np.searchsorted(docs, candidates)  # candidates are a subset of docs
+                counts = tfs[where]
+                positions = _gather(fp.positions, fp.pos_offsets[start + where], counts)
+                doc_of = np.repeat(candidates.astype(np.int64), counts)
+                # Key each occurrence by document and the position the phrase would start at.
+                word_keys = (doc_of << 32) | (positions.astype(np.int64) - i)
+                if keys is None:
+                    keys = word_keys
+                elif slop <= 1:
+                    keys = np.intersect1d(keys, word_keys)
+                else:  # a start survives if word i appears within slop of where it is expected
+                    keys = np.unique(np.concatenate([np.intersect1d(keys, word_keys - s) for s in range(slop)]))
+                if not len(keys):
+                    break
+            if keys is None or not len(keys):
+                continue
+            docs, counts = np.unique(keys >> 32, return_counts=True)
+            docs_out.append(docs + first)
+            counts_out.append(counts.astype(np.int32))
+        if not docs_out:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return np.concatenate(docs_out), np.concatenate(counts_out)
+
+    def lengths(self, field: str) -> np.ndarray:
+        """The field's length of every document (float64, indexed by document number)."""
+        found = self._lengths.get(field)
+        if found is None:
+            found = np.zeros(self.size, dtype=np.float64)
+            for segment, first in self.segments:
+                lengths = segment.fields[field].lengths
+                found[first:first + len(lengths)] = lengths
+            self._lengths[field] = found
+        return found
+
+    def average_length(self, field: str) -> float:
+        found = self._average.get(field)
+        if found is None:
+            found = self._average[field] = max(float(self.lengths(field)[self.live].sum()) / self.live_count, 1.0)
+        return found
+
+    # -- vocabulary ----------------------------------------------------------------------------------
+
+    def words_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Whole words starting with ``prefix``, most frequent first (at most ``limit``)."""
+        dfs: collections.Counter = collections.Counter()
+        for segment, _first in self.segments:
+            for df, word in segment.words_with_prefix(prefix, 2000):
+                dfs[word] += df
+        return [word for word, _ in sorted(dfs.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
+    def word_df(self, word: str) -> int:
+        return sum(segment.word_df(word) for segment, _first in self.segments)
+
+    def closest_word(self, word: str, maxdist: int) -> str | None:
+        """The known word nearest to ``word`` (fewest edits, then most frequent), within ``maxdist``."""
+        candidates: set[str] = set()
+        for segment, _first in self.segments:
+            candidates |= segment.near_words(word, maxdist)
+        scored = []
+        for candidate in candidates:
+            if candidate == word:
+                continue
+            distance = _edit_distance(word, candidate, maxdist)
+            if distance <= maxdist:
+                scored.append((distance, -self.word_df(candidate), candidate))
+        return min(scored)[2] if scored else None
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance; anything above ``limit`` is limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2 = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (previous2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]):
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def build_from_stored(leaf, document_texts) -> SegmentTerms:
+    """A segment's arrays from its stored fields (for a segment written without a sidecar)."""
+    builder = SegmentTermsBuilder()
+    for docnum in range(leaf.doc_count_all()):
+        texts = document_texts(leaf.stored_fields(docnum))
+        builder.add(analyse_document(texts) if texts else None)
+    return builder.finish()
+
+
+__all__ = ["TEXT_FIELDS", "DocumentTerms", "analyse_document", "SegmentTerms", "SegmentTermsBuilder",
+           "TermView", "sidecar_path", "build_from_stored"]
