@@ -1,0 +1,149 @@
+"""kb.search.termindex: every segment's term arrays agree with what is published, through syncs,
+merges, parallel rebuilds and segments written without them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from kb import search
+from kb.content import upsert_case
+from kb.extensions import db
+from kb.markdown import markdown_to_search_text
+from kb.search import store as store_module
+from kb.search.analysis import stems, text_analyzer
+from kb.search.documents import INDEX_FORMAT, META_ID, meta_document
+from kb.search.store import IndexStore
+from kb.search.termindex import SIDECAR_SUFFIX, SegmentTermsBuilder, TermView, analyse_document
+from kb.services import catalog
+from tests.conftest import ROOT
+
+
+def found(q, **kwargs):
+    return [c.public_id for c in catalog.search_cases(q, **kwargs).items]
+
+
+def segment_files(index_dir) -> tuple[set[str], set[str]]:
+    """(segment ids named by the current table of contents, segment ids that have term arrays)."""
+    store = IndexStore(index_dir)
+    ix = store.open()
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+            listed = {leaf.segment().segment_id() for leaf, _ in leaves}
+    finally:
+        ix.close()
+    sidecars = {p.name[: -len(SIDECAR_SUFFIX)] for p in store.current_path().glob(f"*{SIDECAR_SUFFIX}")}
+    return listed, sidecars
+
+
+def test_the_fast_analysis_yields_exactly_the_terms_of_the_whoosh_analyzer():
+    analyzer = text_analyzer()
+    files = sorted((ROOT / "content" / "cases").glob("*.md"))
+    assert len(files) >= 40
+    for path in files:  # English and Hindi seed cases, with Markdown, numbers and punctuation
+        text = markdown_to_search_text(path.read_text(encoding="utf-8"))
+        assert stems(text) == [token.text for token in analyzer(text)], path.name
+
+
+def test_phrases_match_words_in_order_only():
+    builder = SegmentTermsBuilder()
+    for body in ("land records are kept at the taluk", "records of land are kept", "land and records"):
+        builder.add(analyse_document({"body": body}))
+    segment = builder.finish()
+    view = TermView([(segment, 0)], 3, np.ones(3, dtype=bool))
+    # "records of land" has both words, not in that order; stop words ("and") are not counted as
+    # positions, in the index as in the query (as Whoosh's StopFilter renumbers them)
+    docs, counts = view.phrase("body", stems("land records"))
+    assert docs.tolist() == [0, 2] and counts.tolist() == [1, 1]
+    docs, _ = view.phrase("body", stems("taluk land"))
+    assert docs.tolist() == []
+    docs, _ = view.phrase("body", stems("kept taluk"))
+    assert docs.tolist() == [0]
+
+
+def test_syncs_add_small_segments_that_are_merged_with_their_arrays(app, make_document):
+    for number in range(901, 901 + store_module.MERGE_AT + 3):
+        upsert_case(make_document(number, title=f"Practice number {number} about zebra crossings"))
+        db.session.commit()  # one sync, one small segment each
+    listed, sidecars = segment_files(app.config["KB_INDEX_DIR"])
+    assert len(listed) < store_module.MERGE_AT, "small segments were merged"
+    assert listed <= sidecars, "every listed segment has its term arrays"
+    assert sidecars <= listed, "arrays of merged segments were deleted with them"
+    assert sorted(found('"zebra crossings"', per_page=50)) == [
+        f"KB-0{n}" for n in range(901, 901 + store_module.MERGE_AT + 3)]
+    # a replaced version is found by its new words only, after the merges too
+    upsert_case(make_document(901, title="Renamed practice about pelican crossings"))
+    db.session.commit()
+    assert "KB-0901" not in found('"zebra crossings"', per_page=50)
+    assert found("pelican") == ["KB-0901"]
+    assert search.check().in_sync
+
+
+def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(app, make_document, monkeypatch):
+    titles = ["Land records at taluk kiosks", "Grievance redressal by phone", "Pension life certificates",
+              "Ration card portability", "Land mutation online", "School attendance by SMS"]
+    for number in range(901, 941):
+        upsert_case(make_document(number, title=f"{titles[number % len(titles)]} ({number})"))
+    db.session.commit()
+    queries = ["land", "land records", '"life certificates"', "grievence", "ration OR pension", "mutat*"]
+    factory = lambda: Session(db.engine)  # noqa: E731
+    single = IndexStore(Path(app.config["INSTANCE_DIR"]) / "single")
+    single.rebuild(factory)
+    monkeypatch.setattr(store_module, "PARALLEL_FROM", 10)
+    parallel = IndexStore(Path(app.config["INSTANCE_DIR"]) / "parallel")
+    with parallel.writer_lock():
+        parallel._rebuild_locked(factory, processes=2)
+    assert single.indexed_versions() == parallel.indexed_versions()
+    listed, sidecars = segment_files(parallel.root)
+    assert len(listed) == 3 and listed == sidecars, "one segment per worker, and the meta document's"
+
+    from kb.search.engine import SearchEngine
+
+    engines = [SearchEngine(str(single.root)), SearchEngine(str(parallel.root))]
+    for q in queries:
+        results = [engine.search(q, {}, "relevance", 1, 50) for engine in engines]
+        assert sorted(h.public_id for h in results[0].hits) == sorted(h.public_id for h in results[1].hits), q
+        assert results[0].total == results[1].total > 0, q
+        assert results[0].facets == results[1].facets, q
+    for engine in engines:
+        engine.close()
+
+
+def test_a_segment_written_without_term_arrays_gets_them_from_its_stored_fields(app, make_case):
+    make_case(901, title="Unique zebra crossing practice")
+    store = IndexStore(app.config["KB_INDEX_DIR"])
+    ix = store.open()
+    with ix.writer() as writer:  # plain Whoosh: a new segment, no arrays beside it
+        writer.update_document(**{**meta_document(store.cursor()), "kind": "meta"})
+    ix.close()
+    app.extensions["kb_search"].close()
+    assert found("zebra") == ["KB-0901"]
+    listed, sidecars = segment_files(app.config["KB_INDEX_DIR"])
+    assert listed <= sidecars
+
+
+def test_an_index_of_an_older_format_is_rebuilt_at_start_up(app, make_case):
+    make_case(901, title="Unique zebra crossing practice")
+    store = IndexStore(app.config["KB_INDEX_DIR"])
+    ix = store.open()
+    with ix.writer() as writer:
+        writer.update_document(**{**meta_document(store.cursor()), "version": INDEX_FORMAT - 1})
+    ix.close()
+    assert not store.is_healthy()
+    old = store.current_path()
+    assert search.ensure_index() is True
+    assert store.current_path() != old and store.is_healthy()
+    with store.open().searcher() as searcher:
+        assert searcher.document(id=META_ID)["version"] == INDEX_FORMAT
+
+
+@pytest.mark.parametrize("typed, suggested", [("grievence", "grievance"), ("telemedecine", "telemedicine"),
+                                              ("redresal", "redressal")])
+def test_spelling_suggestions_come_from_the_vocabulary_of_published_cases(make_case, typed, suggested):
+    make_case(901, title="Grievance redressal through telemedicine and e-procurement")
+    page = catalog.search_cases(typed)
+    assert page.suggestion == suggested and [c.public_id for c in page.items] == ["KB-0901"]
