@@ -119,7 +119,7 @@ def words(text: str) -> list[str]:
 # A cache from raw token to (word, stem) makes each token one regex match and one dict lookup: a
 # library's vocabulary is tens of thousands of words, its text millions of tokens.
 
-_WORD_RE = re.compile(WORD_PATTERN)
+WORD_RE = re.compile(WORD_PATTERN)
 _CACHE_LIMIT = 500_000
 _token_cache: dict[str, tuple[str, str] | None] = {}
 
@@ -143,7 +143,7 @@ def analysed_tokens(text: str) -> list[tuple[str, str]]:
     ``text_analyzer()`` yields for the same text (tests/search/test_analysis.py holds them equal)."""
     cache = _token_cache
     out = []
-    for raw in _WORD_RE.findall(text):
+    for raw in WORD_RE.findall(text):
         pair = cache.get(raw, False)
         if pair is False:
             pair = _analyse_token(raw)
@@ -171,5 +171,5 @@ def stem_of_token(raw: str) -> str | None:
 
 def token_spans(text: str):
     """(start, end, raw token) of every word of ``text``, as the tokenizer splits it (for highlighting)."""
-    for match in _WORD_RE.finditer(text):
+    for match in WORD_RE.finditer(text):
         yield match.start(), match.end(), match.group()

@@ -1,17 +1,16 @@
 """The index schema, and how a published case becomes one search document.
 
-Each case is analysed once (kb.search.termindex.analyse_document): Whoosh gets the text fields as
-finished term frequencies (``AnalysedText``, read by the ``AnalysedFrequency`` format) and the original
-text to store, and the same analysis feeds the segment's term arrays through the ``_kb_terms`` key (Whoosh ignores keys that
-start with an underscore).
+Each case is analysed once (kb.search.termindex.analyse_document). The analysis travels with the
+document under ``_kb_terms`` (Whoosh ignores keys that start with an underscore) into the segment's
+term arrays, and the writer (kb.search.store.TermRecordingWriter) writes the text fields' Whoosh
+postings from those arrays; Whoosh itself gets each text field's original text to store, and an empty
+value to index.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Frequency
-from whoosh.system import pack_uint
 
 from kb.markdown import markdown_to_search_text
 from kb.models import Case
@@ -26,32 +25,8 @@ SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 assert set(SEARCH_FIELDS) == set(TEXT_FIELDS)
 
 
-class AnalysedText(list):
-    """A text field's finished analysis for Whoosh: term -> frequency (the list itself stays empty)."""
-
-    def __init__(self, frequencies: dict[str, int]):
-        super().__init__()
-        self.frequencies = frequencies
-
-
-class AnalysedFrequency(Frequency):
-    """Whoosh's Frequency format, taking an ``AnalysedText`` as it is instead of tokenizing again.
-
-    Positions are not kept in Whoosh: phrases are matched on the term arrays (kb.search.termindex).
-    """
-
-    def word_values(self, value, analyzer, **kwargs):
-        frequencies = getattr(value, "frequencies", None)
-        if frequencies is None:
-            return super().word_values(value, analyzer, **kwargs)
-        boost = self.field_boost
-        return ((term, freq, freq * boost, pack_uint(freq)) for term, freq in frequencies.items())
-
-
 def _text(analyzer, stored: bool) -> TEXT:
-    field = TEXT(analyzer=analyzer, stored=stored, phrase=False)
-    field.format = AnalysedFrequency()
-    return field
+    return TEXT(analyzer=analyzer, stored=stored, phrase=False)
 
 
 def build_schema() -> Schema:
@@ -116,7 +91,7 @@ def case_document(case: Case) -> dict:
         "_kb_terms": analysis,
     }
     for field in TEXT_FIELDS:
-        document[field] = AnalysedText({term: len(where) for term, where in analysis.fields[field].items()})
+        document[field] = []  # its postings are written from the term arrays (TermRecordingWriter)
         document[f"_stored_{field}"] = texts[field]
     return document
 

@@ -40,13 +40,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+from whoosh.system import pack_uint
+from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.models import Case, SearchOutbox, SearchOutboxState
 from kb.search.documents import INDEX_FORMAT, META_ID, build_schema, case_document, meta_document
-from kb.search.termindex import SegmentTerms, SegmentTermsBuilder, sidecar_path
+from kb.search.termindex import TEXT_FIELDS, SegmentTerms, SegmentTermsBuilder, sidecar_path
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -56,18 +58,42 @@ PARALLEL_FROM = 2000  # a rebuild of fewer cases than this runs in one process
 WRITER_MB = 1024  # Whoosh's in-memory posting pool per writer before it spills runs to disk
 
 
-class TermRecordingWriter(SegmentWriter):
-    """A Whoosh segment writer that also writes the segment's term arrays.
+class _PostingPool(PostingPool):
+    """Whoosh's posting pool without its per-posting type assertions and size arithmetic: every posting
+    is counted at a fixed estimate of its size. Only the keyword, id and number fields' postings pass
+    through it; the text fields' come sorted from the term arrays."""
 
-    Documents carry their analysis under ``_kb_terms``; segments merged into this one contribute their
-    arrays, restricted to live documents, in the order Whoosh copies them (``add_reader``).
+    POSTING_BYTES = 200
+
+    def add(self, item):
+        self.current.append(item)
+        self.currentsize += self.POSTING_BYTES
+        if self.currentsize > self.limit:
+            self.save()
+
+
+_PACKED_FREQUENCIES = [pack_uint(n) for n in range(256)]
+
+
+class TermRecordingWriter(SegmentWriter):
+    """A Whoosh segment writer whose text fields' postings come from the segment's term arrays.
+
+    Documents carry their analysis under ``_kb_terms`` and give Whoosh an empty value to index for
+    each text field (plus the text to store). Segments merged into this one contribute their arrays,
+    restricted to live documents, in the order Whoosh copies their documents (``add_reader``). When the
+    segment is flushed, the arrays are finished once: they give Whoosh the text postings, already
+    sorted (Whoosh would otherwise pool, sort and re-encode millions of tuples: half a rebuild), and
+    are written beside the segment as its sidecar. Whoosh's per-document lengths of text fields stay
+    0: kb scores with the lengths in the arrays.
     """
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
+        self.pool = _PostingPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
         self.terms = SegmentTermsBuilder()
+        self._finished: SegmentTerms | None = None
         # Whoosh reads every document's field length back per posting to keep per-block length bounds,
-        # which only its own block-skipping scorer uses; kb scores from the term arrays.
+        # which only its own block-skipping scorer uses.
         self.codec.length_stats = False
 
     def add_document(self, **fields):
@@ -80,11 +106,37 @@ class TermRecordingWriter(SegmentWriter):
         self.terms.add_segment(arrays, np.fromiter(reader.all_doc_ids(), dtype=np.int64))
         super().add_reader(reader)
 
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        self._finished = self.terms.finish()
+        self.fieldwriter.add_postings(self.schema, None, self._all_postings(self._finished))
+        self.fieldwriter.close()
+
+    def _all_postings(self, terms: SegmentTerms):
+        """Every posting in Whoosh's order (field, term bytes, document): the pool's for the other
+        fields (text postings of merged segments are in the arrays already), the arrays' for text."""
+        pooled: dict[str, list] = {}
+        for item in self.pool.iter_postings():
+            if item[0] not in TEXT_FIELDS:
+                pooled.setdefault(item[0], []).append(item)
+        for fieldname in sorted(set(pooled) | set(TEXT_FIELDS)):
+            if fieldname in pooled:
+                yield from pooled[fieldname]
+                continue
+            postings = terms.fields[fieldname]
+            offsets, docs, tfs = postings.offsets.tolist(), postings.docs.tolist(), postings.tfs.tolist()
+            packed = _PACKED_FREQUENCIES
+            for tid, term in enumerate(postings.terms):  # sorted as str: the same order as UTF-8 bytes
+                tbytes = term.encode("utf-8")
+                for i in range(offsets[tid], offsets[tid + 1]):
+                    tf = tfs[i]
+                    yield (fieldname, tbytes, docs[i], float(tf), packed[tf] if tf < 256 else pack_uint(tf))
+
     def _finalize_segment(self):
         segment = super()._finalize_segment()
         # Written before the new table of contents names the segment (Whoosh's compound file is
         # assembled by now, so the sidecar is not packed into it).
-        self.terms.finish().save(sidecar_path(self.storage.folder, segment))
+        self._finished.save(sidecar_path(self.storage.folder, segment))
         return segment
 
 
@@ -352,8 +404,12 @@ def _build_segment(path: Path, session_factory, ids: list[int], progress=None, t
 
     The segment is not listed in a table of contents yet: the rebuild lists all of them at once.
     """
-    ix = whoosh_index.open_dir(str(path))
+    ix = _OwnTempFilesStorage(str(path)).open_index()
     writer = TermRecordingWriter(ix, _lk=False, limitmb=WRITER_MB)
+    # The posting pool holds millions of small tuples, and each of the cyclic garbage collector's full
+    # passes walks all of them: a third of a 10,000-case segment's time. Nothing here makes cycles.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         count = done_before
         with session_factory() as session:
@@ -373,7 +429,17 @@ def _build_segment(path: Path, session_factory, ids: list[int], progress=None, t
     finally:
         writer._finish()
         ix.close()
+        if collecting:
+            gc.enable()
     return segment
+
+
+class _OwnTempFilesStorage(FileStorage):
+    """Whoosh names a writer's temporary folder after the index, and removes it when the writer
+    finishes: writers working side by side need one each."""
+
+    def temp_storage(self, name=None):
+        return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")  # one writer per process
 
 
 def _build_segments_in_parallel(path: Path, session_factory, ids: list[int], processes: int, progress=None):

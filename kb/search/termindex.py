@@ -13,6 +13,7 @@ prefix expansions and spelling candidates. Scoring lives in kb.search.scoring.
 """
 from __future__ import annotations
 
+import array
 import bisect
 import collections
 import dataclasses
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.search.analysis import analysed_tokens
+from kb.search.analysis import WORD_RE, analysed_tokens
 
 TEXT_FIELDS = ("title", "summary", "tag_text", "place", "department", "body")
 SIDECAR_SUFFIX = ".kbterms"
@@ -33,28 +34,68 @@ SIDECAR_FORMAT = 1
 # One document
 
 
+class _Vocabulary:
+    """Process-wide ids of stems and whole words, and the raw token -> (stem id, word id) cache.
+
+    Analysing a library is then one regex pass and one dict lookup per token; grouping tokens into
+    postings is left to numpy (SegmentTermsBuilder.finish).
+    """
+
+    CACHE_LIMIT = 500_000
+
+    def __init__(self):
+        self.stems: list[str] = []
+        self.stem_ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self.word_ids: dict[str, int] = {}
+        self.raw: dict[str, tuple[int, int]] = {}
+
+    def learn(self, raw: str) -> tuple[int, int]:
+        analysed = analysed_tokens(raw)
+        if len(analysed) != 1:  # dropped (stop word, too short)
+            pair = (-1, -1)
+        else:
+            word, stem = analysed[0]
+            stem_id = self.stem_ids.get(stem)
+            if stem_id is None:
+                stem_id = self.stem_ids[stem] = len(self.stems)
+                self.stems.append(stem)
+            word_id = self.word_ids.get(word)
+            if word_id is None:
+                word_id = self.word_ids[word] = len(self.words)
+                self.words.append(word)
+            pair = (stem_id, word_id)
+        if len(self.raw) < self.CACHE_LIMIT:
+            self.raw[raw] = pair
+        return pair
+
+
+_VOCABULARY = _Vocabulary()
+
+
 @dataclasses.dataclass
 class DocumentTerms:
-    """A document's analysis: per text field, each term's positions, and the field's length in terms."""
+    """A document's analysis: per text field, its terms in order (as process-wide stem ids; a term's
+    position is its index), and the ids of the whole words it contains."""
 
-    fields: dict[str, dict[str, list[int]]]
-    lengths: dict[str, int]
-    words: set[str]  # whole (unstemmed) words, for the vocabulary
+    fields: dict[str, list[int]]
+    words: set[int]
 
 
 def analyse_document(texts: dict[str, str]) -> DocumentTerms:
-    fields: dict[str, dict[str, list[int]]] = {}
-    lengths: dict[str, int] = {}
-    words: set[str] = set()
+    vocabulary = _VOCABULARY
+    cache, learn = vocabulary.raw, vocabulary.learn
+    fields: dict[str, list[int]] = {}
+    words: set[int] = set()
     for field in TEXT_FIELDS:
-        pairs = analysed_tokens(texts.get(field) or "")
-        grouped: dict[str, list[int]] = {}
-        for position, (word, stem) in enumerate(pairs):
-            grouped.setdefault(stem, []).append(position)
-            words.add(word)
-        fields[field] = grouped
-        lengths[field] = len(pairs)
-    return DocumentTerms(fields=fields, lengths=lengths, words=words)
+        stem_ids: list[int] = []
+        for raw in WORD_RE.findall(texts.get(field) or ""):
+            pair = cache.get(raw) or learn(raw)
+            if pair[0] >= 0:
+                stem_ids.append(pair[0])
+                words.add(pair[1])
+        fields[field] = stem_ids
+    return DocumentTerms(fields=fields, words=words)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -178,49 +219,30 @@ def sidecar_path(storage_dir: Path, segment) -> Path:
 # Building a segment's arrays
 
 
-class _Chunk:
-    """Postings gathered document by document, in Python lists (turned into arrays at the end)."""
-
-    def __init__(self):
-        self.term_ids: dict[str, dict[str, int]] = {f: {} for f in TEXT_FIELDS}
-        self.tids = {f: [] for f in TEXT_FIELDS}
-        self.docs = {f: [] for f in TEXT_FIELDS}
-        self.tfs = {f: [] for f in TEXT_FIELDS}
-        self.positions = {f: [] for f in TEXT_FIELDS}
-
-
 class SegmentTermsBuilder:
-    """Collects the documents of one new segment, in document-number order."""
+    """Collects the documents of one new segment, in document-number order: first the documents
+    added, then the live documents of segments merged into it."""
 
     def __init__(self):
         self.ndocs = 0
-        self.lengths = {f: [] for f in TEXT_FIELDS}
-        self.word_dfs: collections.Counter = collections.Counter()
-        self._chunk = _Chunk()
+        self.lengths = {f: [] for f in TEXT_FIELDS}  # every document's, added and merged
+        self._tokens = {f: array.array("i") for f in TEXT_FIELDS}  # the added documents' stem ids
+        self._added_lengths = {f: [] for f in TEXT_FIELDS}
+        self._word_ids = array.array("i")  # each added document's distinct word ids, one after another
         self._merged: list[tuple[SegmentTerms, np.ndarray, int]] = []  # (segment, live docnums, first docnum)
 
     def add(self, document: DocumentTerms | None) -> None:
         """The next document (None: a document without text, like the meta document)."""
-        docnum = self.ndocs
+        if self._merged:
+            raise RuntimeError("documents are added before segments are merged in")
         self.ndocs += 1
-        chunk = self._chunk
         for field in TEXT_FIELDS:
-            grouped = document.fields.get(field) if document else None
-            self.lengths[field].append(document.lengths.get(field, 0) if document else 0)
-            if not grouped:
-                continue
-            ids, tids, docs, tfs, positions = (chunk.term_ids[field], chunk.tids[field], chunk.docs[field],
-                                               chunk.tfs[field], chunk.positions[field])
-            for term, where in grouped.items():
-                tid = ids.get(term)
-                if tid is None:
-                    tid = ids[term] = len(ids)
-                tids.append(tid)
-                docs.append(docnum)
-                tfs.append(len(where))
-                positions.extend(where)
+            ids = document.fields.get(field, ()) if document else ()
+            self._tokens[field].extend(ids)
+            self._added_lengths[field].append(len(ids))
+            self.lengths[field].append(len(ids))
         if document:
-            self.word_dfs.update(document.words)
+            self._word_ids.extend(document.words)
 
     def add_segment(self, segment: SegmentTerms, live: np.ndarray) -> None:
         """A merged segment's live documents (``live``: its document numbers, ascending), renumbered."""
@@ -231,14 +253,15 @@ class SegmentTermsBuilder:
             self.lengths[field].extend(segment.fields[field].lengths[live].tolist())
 
     def finish(self) -> SegmentTerms:
-        chunk = self._chunk
         fields = {}
         for field in TEXT_FIELDS:
-            parts = [_python_part(chunk, field)]
+            parts = [_added_part(self._tokens[field], self._added_lengths[field])]
             for segment, live, first in self._merged:
                 parts.append(_segment_part(segment.fields[field], live, first))
             fields[field] = _combine(parts, np.asarray(self.lengths[field], dtype=np.int32))
-        word_dfs = collections.Counter(self.word_dfs)
+        word_ids = np.frombuffer(self._word_ids, dtype=np.int32) if len(self._word_ids) else np.zeros(0, np.int32)
+        counts = np.bincount(word_ids) if len(word_ids) else np.zeros(0, dtype=np.int64)
+        word_dfs = collections.Counter({_VOCABULARY.words[i]: int(counts[i]) for i in np.flatnonzero(counts)})
         for segment, _live, _first in self._merged:
             # Counts of merged segments include their deleted documents: close enough for ranking
             # expansions and suggestions (a suggestion is only offered if it finds live cases).
@@ -249,13 +272,23 @@ class SegmentTermsBuilder:
                             word_dfs=np.array([word_dfs[w] for w in words], dtype=np.int32))
 
 
-def _python_part(chunk: _Chunk, field: str):
-    ids = chunk.term_ids[field]
-    terms = [""] * len(ids)
-    for term, tid in ids.items():
-        terms[tid] = term
-    return (terms, np.asarray(chunk.tids[field], dtype=np.int64), np.asarray(chunk.docs[field], dtype=np.int32),
-            np.asarray(chunk.tfs[field], dtype=np.int32), np.asarray(chunk.positions[field], dtype=np.int32))
+def _added_part(tokens: array.array, lengths: list[int]):
+    """Postings of the added documents from their token streams: (terms, term ids, docs, tfs, positions)."""
+    stem_ids = np.frombuffer(tokens, dtype=np.int32) if len(tokens) else np.zeros(0, dtype=np.int32)
+    if not len(stem_ids):
+        empty = np.zeros(0, dtype=np.int32)
+        return [], np.zeros(0, dtype=np.int64), empty, empty, empty
+    lengths = np.asarray(lengths, dtype=np.int64)
+    docs = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+    positions = np.arange(len(stem_ids), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    used, local = np.unique(stem_ids, return_inverse=True)
+    # Tokens are in document order, positions ascending: a stable sort by term keeps both in order.
+    order = np.argsort(local, kind="stable")
+    local, docs, positions = local[order], docs[order], positions[order].astype(np.int32)
+    starts = np.flatnonzero(np.concatenate([[True], (local[1:] != local[:-1]) | (docs[1:] != docs[:-1])]))
+    tfs = np.diff(np.append(starts, len(local))).astype(np.int32)
+    terms = [_VOCABULARY.stems[i] for i in used.tolist()]
+    return terms, local[starts].astype(np.int64), docs[starts], tfs, positions
 
 
 def _segment_part(fp: FieldPostings, live: np.ndarray, first: int):
@@ -294,7 +327,9 @@ def _combine(parts, lengths: np.ndarray) -> FieldPostings:
     tfs = np.concatenate(all_tfs).astype(np.int32)
     positions = np.concatenate(all_positions).astype(np.int32)
     pos_starts = np.concatenate([[0], np.cumsum(tfs)[:-1]]).astype(np.int64) if len(tfs) else np.zeros(0, np.int64)
-    order = np.lexsort((docs, tids))
+    # Each part lists its postings in document order, and parts cover ascending document ranges, so a
+    # stable sort by term keeps documents ascending within a term.
+    order = np.argsort(tids, kind="stable")
     tids, docs, tfs, pos_starts = tids[order], docs[order], tfs[order], pos_starts[order]
     positions = _gather(positions, pos_starts, tfs)
     offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)

@@ -100,6 +100,7 @@ def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(app, make_
     assert single.indexed_versions() == parallel.indexed_versions()
     listed, sidecars = segment_files(parallel.root)
     assert len(listed) == 3 and listed == sidecars, "one segment per worker, and the meta document's"
+    assert not [p for p in parallel.current_path().iterdir() if "tmp" in p.name], "no temporary files left"
 
     from kb.search.engine import SearchEngine
 
