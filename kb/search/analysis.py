@@ -19,7 +19,8 @@ from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
 # A word: letters/digits (\w minus underscore) or Devanagari marks, plus joiners inside words.
-WORD_PATTERN = r"(?:[^\W_]|[\u0900-\u0963\u0966-\u097F\u200C\u200D\u0300-\u036F])+"
+WORD_CHAR = r"(?:[^\W_]|[\u0900-\u0963\u0966-\u097F\u200C\u200D\u0300-\u036F])"
+WORD_PATTERN = WORD_CHAR + "+"
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 LATIN_WORD = re.compile(r"^[a-z]+$")
 
@@ -167,9 +168,3 @@ def stem_of_token(raw: str) -> str | None:
         if len(_token_cache) < _CACHE_LIMIT:
             _token_cache[raw] = pair
     return pair[1] if pair else None
-
-
-def token_spans(text: str):
-    """(start, end, raw token) of every word of ``text``, as the tokenizer splits it (for highlighting)."""
-    for match in WORD_RE.finditer(text):
-        yield match.start(), match.end(), match.group()

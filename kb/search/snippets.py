@@ -6,9 +6,11 @@ one or two passages of the body with the most distinct matched terms, cut at wor
 """
 from __future__ import annotations
 
+import functools
 import html
+import re
 
-from kb.search.analysis import stem_of_token, token_spans
+from kb.search.analysis import WORD_CHAR, stem_of_token
 
 MAX_CHARS = 220  # one passage at most
 SURROUND = 60  # context kept before the first and after the last matched word of a passage
@@ -16,8 +18,27 @@ BETWEEN = " … "
 
 
 def _marks(text: str, terms: frozenset) -> list[tuple[int, int, str]]:
-    return [(start, end, stem) for start, end, raw in token_spans(text)
-            if (stem := stem_of_token(raw)) is not None and stem in terms]
+    """(start, end, term) of every word of ``text`` whose term is one of ``terms``.
+
+    Analysing a whole body for each hit cost a third of a millisecond, twenty times per request. A
+    stem is a prefix of its word but for its last two letters at most (Porter turns "happy" into
+    "happi"; the Hindi stemmer only cuts suffixes), so one regex scan finds the few words starting
+    like a term, and each of those is analysed to check it.
+    """
+    found = []
+    for match in _candidates(terms).finditer(text):
+        stem = stem_of_token(match.group())
+        if stem in terms:
+            found.append((match.start(), match.end(), stem))
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(terms: frozenset) -> re.Pattern:
+    prefixes = sorted({term[: max(2, len(term) - 2)] for term in terms}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in prefixes) or "(?!)"
+    # A whole word (as the tokenizer cuts words) that starts with one of the prefixes.
+    return re.compile(f"(?<!{WORD_CHAR})(?:{alternatives}){WORD_CHAR}*", re.IGNORECASE)
 
 
 def _render(text: str, start: int, stop: int, marks) -> str:

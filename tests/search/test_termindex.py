@@ -148,3 +148,17 @@ def test_spelling_suggestions_come_from_the_vocabulary_of_published_cases(make_c
     make_case(901, title="Grievance redressal through telemedicine and e-procurement")
     page = catalog.search_cases(typed)
     assert page.suggestion == suggested and [c.public_id for c in page.items] == ["KB-0901"]
+
+
+def test_highlights_mark_exactly_the_words_whose_terms_were_searched():
+    from kb.search.analysis import WORD_RE, stem_of_token
+    from kb.search.snippets import _marks
+
+    for path in sorted((ROOT / "content" / "cases").glob("*.md"))[::3]:  # English and Hindi
+        text = markdown_to_search_text(path.read_text(encoding="utf-8"))
+        every = stems(text)
+        for terms in (frozenset(every[::7]), frozenset(every[3::11]), frozenset(stems("happy cities sensibility"))):
+            expected = [(m.start(), m.end()) for m in WORD_RE.finditer(text) if stem_of_token(m.group()) in terms]
+            assert [(start, end) for start, end, _ in _marks(text, terms)] == expected, path.name
+    assert [text for text in ("Happy cities", "sensibility")
+            if not _marks(text, frozenset(stems("happiness city sensible")))] == []
