@@ -150,8 +150,9 @@ class SearchEngine:
                 matched = arrays.live
             else:
                 matched, scores = self._match(searcher, parsed.query, view)
-                if not matched.any() and parsed.any_words is not None:
-                    any_matched, any_scores = self._match(searcher, parsed.any_words, view)
+                any_words = query_module.any_words_query(parsed, searcher.schema, view) if not matched.any() else None
+                if any_words is not None:
+                    any_matched, any_scores = self._match(searcher, any_words, view)
                     if any_matched.any():
                         matched, scores, matched_any = any_matched, any_scores, True
 
@@ -165,7 +166,7 @@ class SearchEngine:
             facets = self._facet_counts(arrays, matched, filter_masks, parsed.query is None)
             total = int(final.sum())
 
-            scored_query = parsed.any_words if matched_any else parsed.query
+            scored_query = any_words if matched_any else parsed.query
             if sort not in ("relevance", "newest", "title"):
                 sort = "relevance"
             if sort == "relevance" and scored_query is None:

@@ -30,7 +30,7 @@ class ParsedQuery:
     text: str  # the query as finally read (after repairs)
     query: wq.Query | None  # None: no search text (list everything)
     notices: list[str]
-    any_words: wq.Query | None = None  # the OR-of-words fallback, when the query has several words
+    several_words: bool = False  # an any-word fallback exists (any_words_query builds it when needed)
 
 
 def clean_query_text(raw: str | None) -> tuple[str, list[str]]:
@@ -104,13 +104,18 @@ def parse(raw: str | None, schema, vocabulary) -> ParsedQuery:
         text = " ".join(analyzed_words(text)) or ""
         notices.append("special characters in your search were read as plain text")
         query = _parse_with(qparser.AndGroup, text, schema, vocabulary) if text else None
-    any_words = None
-    if query is not None and _plain_words(text) > 1:
-        any_words = _parse_with(qparser.OrGroup, text, schema, vocabulary)
-    if query is wq.NullQuery or not list(query.iter_all_terms()):
+    if query is None or query is wq.NullQuery or not list(query.iter_all_terms()):
         query = None
         notices.append("your search has only very common words; showing everything")
-    return ParsedQuery(text=text, query=query, notices=notices, any_words=any_words)
+    several_words = query is not None and _plain_words(text) > 1
+    return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words)
+
+
+def any_words_query(parsed: ParsedQuery, schema, vocabulary) -> wq.Query | None:
+    """The OR-of-words reading of a query of several words (parsed only when all-words finds nothing)."""
+    if not parsed.several_words:
+        return None
+    return _parse_with(qparser.OrGroup, parsed.text, schema, vocabulary)
 
 
 def _plain_words(text: str) -> int:

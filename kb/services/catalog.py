@@ -10,7 +10,7 @@ import dataclasses
 from typing import Sequence
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defaultload, joinedload, selectinload
 
 from kb.errors import NotFound, ValidationError
 from kb.extensions import db
@@ -276,7 +276,10 @@ def _published_by_public_id(ids: list[str]) -> dict[str, Case]:
     numbers = [_number_of(i) for i in ids]
     if not numbers:
         return {}
-    cases = db.session.scalars(_published().where(Case.number.in_(numbers))).unique()
+    # Result lists show titles and summaries: the bodies (most of a row's bytes) load only if asked for.
+    query = _published().where(Case.number.in_(numbers)).options(
+        defaultload(Case.published_revision).defer(Revision.body))
+    cases = db.session.scalars(query).unique()
     return {case.public_id: case for case in cases}
 
 
