@@ -661,10 +661,10 @@ class Fts5:
         self.db = sqlite3.connect(str(path))
 
     def build(self, cases: list[dict]) -> dict:
-        from kb.markdown import markdown_to_text
+        from kb.markdown import markdown_to_search_text
 
         started = time.perf_counter()
-        plain = [markdown_to_text(c["body"]) for c in cases]
+        plain = [markdown_to_search_text(c["body"]) for c in cases]  # the same text kb indexes
         prepared = time.perf_counter()
         db = self.db
         db.executescript(f"""
