@@ -51,6 +51,15 @@ def stem_hindi(word: str) -> str:
     return word
 
 
+def stem_word(word: str) -> str:
+    """The stem of a lower-cased word: Porter for Latin script, the light Hindi stemmer for Devanagari."""
+    if LATIN_WORD.match(word):
+        return porter_stem(word)
+    if DEVANAGARI.search(word):
+        return stem_hindi(word)
+    return word
+
+
 class NfcFilter(Filter):
     """Normalise each token to NFC (offsets stay those of the original text, for highlighting)."""
 
@@ -76,12 +85,7 @@ class BilingualStemFilter(Filter):
                 text = token.text
                 stemmed = cache.get(text)
                 if stemmed is None:
-                    if LATIN_WORD.match(text):
-                        stemmed = porter_stem(text)
-                    elif DEVANAGARI.search(text):
-                        stemmed = stem_hindi(text)
-                    else:
-                        stemmed = text
+                    stemmed = stem_word(text)
                     if len(cache) < 100_000:
                         cache[text] = stemmed
                 token.text = stemmed
@@ -130,13 +134,7 @@ def _analyse_token(raw: str) -> tuple[str, str] | None:
     word = unicodedata.normalize("NFC", raw).lower()
     if len(word) < 2 or word in STOP_LIST:
         return None
-    if LATIN_WORD.match(word):
-        stem = porter_stem(word)
-    elif DEVANAGARI.search(word):
-        stem = stem_hindi(word)
-    else:
-        stem = word
-    return word, stem
+    return word, stem_word(word)
 
 
 def analysed_tokens(text: str) -> list[tuple[str, str]]:

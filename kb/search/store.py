@@ -13,11 +13,14 @@ before the segment is listed in a table of contents, so a reader never finds a s
 
 A rebuild splits the library between worker processes (``KB_INDEX_PROCESSES``, one per core by
 default); each writes its own segment, and the parent lists them all in one commit. Syncing adds small
-segments; ``merge_small_segments`` folds them together once there are several, and never rewrites the
-large segments of the last rebuild (their deleted documents are dropped by the next rebuild). The outbox cursor is a stored
-field of one meta document, written in the same Whoosh commit as the changes it covers: after a crash the
-index and its cursor agree, and re-applying rows is harmless because applying re-reads each case's current
-published state and updates by unique id.
+segments; ``merge_small_segments`` folds them together once there are several, and never rewrites a
+segment of more than SMALL_SEGMENT_DOCS documents: the rebuild's, and those that grow from merges.
+A rebuild compacts everything again (their deleted documents are dropped then): schedule one, e.g.
+nightly, on a busy site (20,000 cases take ~20 s).
+
+The outbox cursor is a stored field of one meta document, written in the same Whoosh commit as the
+changes it covers: after a crash the index and its cursor agree, and re-applying rows is harmless
+because applying re-reads each case's current published state and updates by unique id.
 """
 from __future__ import annotations
 
@@ -52,7 +55,10 @@ from kb.search.termindex import TEXT_FIELDS, SegmentTerms, SegmentTermsBuilder, 
 
 log = logging.getLogger(__name__)
 BATCH = 500
-SMALL_SEGMENT_DOCS = 2000  # segments up to this size are merged by syncs; larger ones only by a rebuild
+# Segments of up to this many documents are merged by syncs (copying a document costs Whoosh ~3 ms, and
+# a sync must stay short); larger ones, and every segment of a rebuild (which makes none this small
+# unless the library is tiny), only by the next rebuild.
+SMALL_SEGMENT_DOCS = 100
 MERGE_AT = 6  # merge the small segments once there are this many
 PARALLEL_FROM = 2000  # a rebuild of fewer cases than this runs in one process
 WRITER_MB = 1024  # Whoosh's in-memory posting pool per writer before it spills runs to disk

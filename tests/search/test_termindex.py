@@ -83,6 +83,23 @@ def test_syncs_add_small_segments_that_are_merged_with_their_arrays(app, make_do
     assert search.check().in_sync
 
 
+def test_syncs_never_rewrite_a_segment_of_the_rebuild(app, make_document, monkeypatch):
+    monkeypatch.setattr(store_module, "SMALL_SEGMENT_DOCS", 5)
+    for number in range(901, 911):
+        upsert_case(make_document(number))
+    db.session.commit()
+    search.rebuild()
+    rebuilt, _ = segment_files(app.config["KB_INDEX_DIR"])
+    for number in range(911, 911 + store_module.MERGE_AT + 2):
+        upsert_case(make_document(number, title=f"Practice number {number} about zebra crossings"))
+        db.session.commit()
+    listed, sidecars = segment_files(app.config["KB_INDEX_DIR"])
+    large = {s for s in rebuilt if s in listed}
+    assert large, "the rebuild's 10-case segment is still there, untouched"
+    assert len(listed) < store_module.MERGE_AT + 2 and listed == sidecars
+    assert len(found("zebra", per_page=50)) == store_module.MERGE_AT + 2 and search.check().in_sync
+
+
 def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(app, make_document, monkeypatch):
     titles = ["Land records at taluk kiosks", "Grievance redressal by phone", "Pension life certificates",
               "Ration card portability", "Land mutation online", "School attendance by SMS"]
