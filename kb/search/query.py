@@ -145,7 +145,7 @@ def _bound_expansions(query: wq.Query, vocabulary) -> wq.Query:
             return wq.NullQuery
         terms = sorted({stem for word in vocabulary.words_with_prefix(prefix, MAX_PREFIX_TERMS)
                         for stem in stems(word)})
-        if not terms:
-            return wq.NullQuery
+        if not terms:  # no known word starts so: find nothing (rather than everything)
+            return wq.Term(query.fieldname, prefix, boost=query.boost)
         return wq.Or([wq.Term(query.fieldname, term, boost=query.boost) for term in terms])
     return query.apply(lambda child: _bound_expansions(child, vocabulary))

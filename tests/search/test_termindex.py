@@ -179,3 +179,16 @@ def test_highlights_mark_exactly_the_words_whose_terms_were_searched():
             assert [(start, end) for start, end, _ in _marks(text, terms)] == expected, path.name
     assert [text for text in ("Happy cities", "sensibility")
             if not _marks(text, frozenset(stems("happiness city sensible")))] == []
+
+
+def test_words_of_a_withdrawn_case_are_never_suggested_or_expanded(app, make_case):
+    from tests.search.test_index import withdraw
+
+    make_case(901, title="Grievance redressal at taluk offices")
+    secret = make_case(902, title="Quokkaville pilot for grievance kiosks")
+    assert found("quokkavile") == ["KB-0902"]  # the suggestion is searched while the case is public
+    withdraw(db.session, secret)
+    db.session.commit()
+    page = catalog.search_cases("quokkavile")
+    assert page.suggestion is None and page.items == [] and page.corrected_from is None
+    assert found("quokka*") == [] and "Quokka" not in str(catalog.search_cases("grievance").highlights)
