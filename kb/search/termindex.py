@@ -17,8 +17,11 @@ import array
 import bisect
 import collections
 import dataclasses
+import mmap
 import os
 import secrets
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -147,18 +150,18 @@ class SegmentTerms:
 
     @classmethod
     def load(cls, path: Path) -> "SegmentTerms":
-        with np.load(path) as data:
-            form, ndocs = (int(v) for v in data["meta"])
-            if form != SIDECAR_FORMAT:
-                raise ValueError(f"{path.name}: term index format {form}, expected {SIDECAR_FORMAT}")
-            fields = {}
-            for name in TEXT_FIELDS:
-                terms = _unblob(data[f"{name}.terms"])
-                fields[name] = FieldPostings(
-                    terms=terms, term_ids={t: i for i, t in enumerate(terms)}, offsets=data[f"{name}.offsets"],
-                    docs=data[f"{name}.docs"], tfs=data[f"{name}.tfs"], pos_offsets=data[f"{name}.pos_offsets"],
-                    positions=data[f"{name}.positions"], lengths=data[f"{name}.lengths"])
-            return cls(ndocs=ndocs, fields=fields, words=_unblob(data["words"]), word_dfs=data["word_dfs"])
+        data = _mapped_npz(path)
+        form, ndocs = (int(v) for v in data["meta"])
+        if form != SIDECAR_FORMAT:
+            raise ValueError(f"{path.name}: term index format {form}, expected {SIDECAR_FORMAT}")
+        fields = {}
+        for name in TEXT_FIELDS:
+            terms = _unblob(data[f"{name}.terms"])
+            fields[name] = FieldPostings(
+                terms=terms, term_ids={t: i for i, t in enumerate(terms)}, offsets=data[f"{name}.offsets"],
+                docs=data[f"{name}.docs"], tfs=data[f"{name}.tfs"], pos_offsets=data[f"{name}.pos_offsets"],
+                positions=data[f"{name}.positions"], lengths=data[f"{name}.lengths"])
+        return cls(ndocs=ndocs, fields=fields, words=_unblob(data["words"]), word_dfs=data["word_dfs"])
 
     # -- vocabulary ----------------------------------------------------------------------------------
 
@@ -196,6 +199,38 @@ class SegmentTerms:
             if j < len(self.words) and self.words[j] == variant:
                 found.add(variant)
         return found
+
+
+def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed ``.npz``, memory-mapped read-only.
+
+    Every web worker searches the same arrays: mapped, they are one copy in the page cache for all
+    workers (~130 MB at 20,000 cases) instead of one copy each, and opening a generation reads nothing
+    up front. ``np.savez`` stores each array as a ``.npy`` member without compression, so a member's
+    data is a plain byte range of the file. (A mapping outlives the file's deletion by Whoosh's clean-up.)
+    """
+    arrays = {}
+    with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # one mapping, kept by the arrays
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path.name}: {info.filename} is compressed")
+            handle.seek(info.header_offset)
+            header = handle.read(30)  # the member's local header: its name and extra field follow
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            handle.seek(info.header_offset + 30 + name_length + extra_length)
+            version = np.lib.format.read_magic(handle)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is None:
+                raise ValueError(f"{path.name}: .npy format {version}")
+            shape, fortran, dtype = read_header(handle)
+            name = info.filename.removesuffix(".npy")
+            if dtype.hasobject or fortran:
+                raise ValueError(f"{path.name}: {name} cannot be mapped")
+            count = int(np.prod(shape))
+            arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=handle.tell()).reshape(shape)
+    return arrays
 
 
 def _deletions(word: str) -> set[str]:
