@@ -41,6 +41,24 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return number
+
+
+def default_index_processes() -> int:
+    # One per core; more than four gains little, since each process writes its segment to the same disk.
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def load_settings(overrides: dict | None = None) -> dict:
     """Return the Flask config mapping: environment first, then ``overrides`` (tests, scripts)."""
     overrides = dict(overrides or {})
@@ -53,6 +71,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("KB_DATABASE_URL") or f"sqlite:///{folder / 'kb.sqlite3'}",
         "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
         "KB_INDEX_SYNC": os.environ.get("KB_INDEX_SYNC", "inline"),
+        "KB_INDEX_PROCESSES": _positive_int("KB_INDEX_PROCESSES", default_index_processes()),
         "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "kb — e-Governance Knowledge Repository"),
         "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -67,17 +86,18 @@ def load_settings(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": _flag("KB_SECURE_COOKIES", env != "development"),
         # A CSRF token lives as long as the session, so a long case written in one sitting still saves.
         "WTF_CSRF_TIME_LIMIT": None,
-        "KB_MAX_UPLOAD_BYTES": int(os.environ.get("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        "KB_MAX_UPLOAD_BYTES": _positive_int("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         "KB_SMTP_HOST": os.environ.get("KB_SMTP_HOST", ""),
-        "KB_SMTP_PORT": int(os.environ.get("KB_SMTP_PORT", "587")),
+        "KB_SMTP_PORT": _positive_int("KB_SMTP_PORT", 587),
         "KB_SMTP_USER": os.environ.get("KB_SMTP_USER", ""),
         "KB_SMTP_PASSWORD": os.environ.get("KB_SMTP_PASSWORD", ""),
         "KB_SMTP_STARTTLS": _flag("KB_SMTP_STARTTLS", True),
         "KB_MAIL_FROM": os.environ.get("KB_MAIL_FROM", "kb@localhost"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": int(os.environ.get("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)) + 64 * 1024,
     }
     settings.update(overrides)
+    # The request limit follows the upload limit (overrides included), with room for the form's other fields.
+    settings.setdefault("MAX_CONTENT_LENGTH", settings["KB_MAX_UPLOAD_BYTES"] + 64 * 1024)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ.get("KB_SECRET_KEY") or _secret_key(folder)
     return settings

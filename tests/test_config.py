@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from kb.config import load_settings
 
 
@@ -39,3 +41,16 @@ def test_defaults_live_under_the_instance_folder(tmp_path, monkeypatch):
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     assert settings["KB_INDEX_DIR"] == str(tmp_path / "index")
     assert settings["SESSION_COOKIE_SECURE"] is True and settings["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_numbers_from_the_environment_are_checked_and_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_INDEX_PROCESSES", "3")
+    monkeypatch.setenv("KB_MAX_UPLOAD_BYTES", "1048576")
+    settings = load_settings({"INSTANCE_DIR": str(tmp_path)})
+    assert settings["KB_INDEX_PROCESSES"] == 3
+    assert settings["MAX_CONTENT_LENGTH"] == 1048576 + 64 * 1024
+    for name, value in (("KB_INDEX_PROCESSES", "four"), ("KB_INDEX_PROCESSES", "0"), ("KB_SMTP_PORT", "-1")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ValueError, match=f"{name} must be a whole number of 1 or more, not '{value}'"):
+            load_settings({"INSTANCE_DIR": str(tmp_path)})
+        monkeypatch.delenv(name)

@@ -53,8 +53,8 @@ class SearchResults:
 
 
 class SearchEngine:
-    def __init__(self, index_dir: str):
-        self.store = IndexStore(index_dir)
+    def __init__(self, index_dir: str, processes: int | None = None):
+        self.store = IndexStore(index_dir, processes)
         self._lock = threading.RLock()
         self._path = None
         self._ix = None

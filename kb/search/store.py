@@ -12,7 +12,8 @@ arrays beside it (``MAIN_<segid>.kbterms``, kb.search.termindex), written by ``T
 before the segment is listed in a table of contents, so a reader never finds a segment without them.
 
 A rebuild splits the library between worker processes (``KB_INDEX_PROCESSES``, one per core by
-default); each writes its own segment, and the parent lists them all in one commit. Syncing adds small
+default; only from a process with no other thread); each writes its own segment, and the parent lists
+them all in one commit. Syncing adds small
 segments; ``merge_small_segments`` folds them together once there are several, and never rewrites a
 segment of more than SMALL_SEGMENT_DOCS documents: the rebuild's, and those that grow from merges.
 A rebuild compacts everything again (their deleted documents are dropped then): schedule one, e.g.
@@ -34,6 +35,7 @@ import os
 import pickle
 import secrets
 import shutil
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -49,6 +51,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
+from kb.config import default_index_processes
 from kb.models import Case, SearchOutbox, SearchOutboxState
 from kb.search.documents import INDEX_FORMAT, META_ID, build_schema, case_document, meta_document
 from kb.search.termindex import TEXT_FIELDS, SegmentTerms, SegmentTermsBuilder, sidecar_path
@@ -181,8 +184,10 @@ class IndexBusy(Exception):
 
 
 class IndexStore:
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, processes: int | None = None):
         self.root = Path(root)
+        # Processes a rebuild of PARALLEL_FROM or more cases uses (KB_INDEX_PROCESSES).
+        self.processes = processes or default_index_processes()
 
     # -- paths and opening ---------------------------------------------------------------------------
 
@@ -343,8 +348,8 @@ class IndexStore:
                 cursor = session.scalar(select(func.max(SearchOutbox.id))) or 0
                 ids = session.scalars(
                     select(Case.id).where(Case.published_revision_id.is_not(None)).order_by(Case.id)).all()
-            processes = processes or index_processes()
-            if processes > 1 and len(ids) >= PARALLEL_FROM:
+            processes = processes or self.processes
+            if processes > 1 and len(ids) >= PARALLEL_FROM and not _runs_other_threads():
                 segments = _build_segments_in_parallel(path, session_factory, ids, processes, progress)
             else:
                 segments = [_build_segment(path, session_factory, ids, progress, len(ids))] if ids else []
@@ -398,11 +403,14 @@ class IndexStore:
         ix.close()
 
 
-def index_processes() -> int:
-    configured = os.environ.get("KB_INDEX_PROCESSES")
-    if configured:
-        return max(1, int(configured))
-    return max(1, min(os.cpu_count() or 1, 4))
+def _runs_other_threads() -> bool:
+    """A process forked while another thread holds a lock (SQLAlchemy's caches, a connection pool) gets
+    that lock locked for good. The CLI is single-threaded and forks; a web worker (server threads, the
+    background sync thread), whose rebuilds are rare self-repairs, builds in its own process."""
+    if threading.active_count() > 1:
+        log.info("search index rebuild runs in this process: it has other threads, so it does not fork")
+        return True
+    return False
 
 
 def _build_segment(path: Path, session_factory, ids: list[int], progress=None, total: int = 0, done_before: int = 0):

@@ -19,6 +19,7 @@ import collections
 import dataclasses
 import mmap
 import os
+import re
 import secrets
 import struct
 import zipfile
@@ -219,18 +220,41 @@ def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
             header = handle.read(30)  # the member's local header: its name and extra field follow
             name_length, extra_length = struct.unpack("<HH", header[26:30])
             handle.seek(info.header_offset + 30 + name_length + extra_length)
-            version = np.lib.format.read_magic(handle)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if read_header is None:
-                raise ValueError(f"{path.name}: .npy format {version}")
-            shape, fortran, dtype = read_header(handle)
             name = info.filename.removesuffix(".npy")
+            shape, fortran, dtype = _read_npy_header(handle, f"{path.name}: {name}")
             if dtype.hasobject or fortran:
                 raise ValueError(f"{path.name}: {name} cannot be mapped")
             count = int(np.prod(shape))
             arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=handle.tell()).reshape(shape)
     return arrays
+
+
+# The header of a ``.npy`` member as ``np.savez`` writes it. numpy's own reader evaluates the header
+# with ``ast.literal_eval``, and CPython 3.11 keeps the AST constructor's recursion counter per
+# interpreter, not per thread: two threads opening segments at once (a web worker's request thread
+# and its sync thread) can fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905). These files are ours, so their headers are read without ``ast``.
+_NPY_HEADER = re.compile(r"\{'descr': '([<>|=][a-z]\d+)', 'fortran_order': (False|True), "
+                         r"'shape': \(((?:\d+, ?)*\d*)\), \}[ ]*\n")
+
+
+def _read_npy_header(handle, what: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    magic = handle.read(8)
+    if magic[:6] != b"\x93NUMPY" or len(magic) < 8:
+        raise ValueError(f"{what}: not a .npy array")
+    version = (magic[6], magic[7])
+    if version == (1, 0):
+        (length,) = struct.unpack("<H", handle.read(2))
+    elif version in {(2, 0), (3, 0)}:
+        (length,) = struct.unpack("<I", handle.read(4))
+    else:
+        raise ValueError(f"{what}: .npy format {version}")
+    header = handle.read(length).decode("utf-8" if version == (3, 0) else "latin-1")
+    match = _NPY_HEADER.fullmatch(header)
+    if match is None:
+        raise ValueError(f"{what}: unexpected .npy header {header[:80]!r}")
+    descr, fortran, shape = match.groups()
+    return tuple(int(n) for n in shape.replace(" ", "").split(",") if n), fortran == "True", np.dtype(descr)
 
 
 def _deletions(word: str) -> set[str]:

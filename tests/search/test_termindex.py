@@ -2,6 +2,8 @@
 merges, parallel rebuilds and segments written without them."""
 from __future__ import annotations
 
+import ast
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from kb.search import store as store_module
 from kb.search.analysis import stems, text_analyzer
 from kb.search.documents import INDEX_FORMAT, META_ID, meta_document
 from kb.search.store import IndexStore
-from kb.search.termindex import SIDECAR_SUFFIX, SegmentTermsBuilder, TermView, analyse_document
+from kb.search.termindex import SIDECAR_SUFFIX, SegmentTerms, SegmentTermsBuilder, TermView, analyse_document
 from kb.services import catalog
 from tests.conftest import ROOT
 
@@ -131,6 +133,28 @@ def test_a_parallel_rebuild_finds_what_a_single_process_rebuild_finds(app, make_
         engine.close()
 
 
+def test_a_process_with_other_threads_rebuilds_without_forking(app, make_document, monkeypatch):
+    """A web worker runs threads; a process forked from it could inherit a lock another thread holds."""
+    for number in range(901, 913):
+        upsert_case(make_document(number, title=f"Land records at taluk kiosks ({number})"))
+    db.session.commit()
+    monkeypatch.setattr(store_module, "PARALLEL_FROM", 10)
+    store = IndexStore(Path(app.config["INSTANCE_DIR"]) / "threaded", processes=2)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="like-the-sync-thread")
+    other.start()
+    try:
+        store.rebuild(lambda: Session(db.engine))
+    finally:
+        release.set()
+        other.join()
+    listed, sidecars = segment_files(store.root)
+    assert len(listed) == 2 and listed == sidecars, "one segment of cases, and the meta document's"
+    assert len(store.indexed_versions()) == 12
+    store.rebuild(lambda: Session(db.engine))
+    assert len(segment_files(store.root)[0]) == 3, "with no other thread, two workers and the meta segment"
+
+
 def test_a_segment_written_without_term_arrays_gets_them_from_its_stored_fields(app, make_case):
     make_case(901, title="Unique zebra crossing practice")
     store = IndexStore(app.config["KB_INDEX_DIR"])
@@ -142,6 +166,38 @@ def test_a_segment_written_without_term_arrays_gets_them_from_its_stored_fields(
     assert found("zebra") == ["KB-0901"]
     listed, sidecars = segment_files(app.config["KB_INDEX_DIR"])
     assert listed <= sidecars
+
+
+def test_term_arrays_are_opened_without_the_ast_module_so_threads_can_open_segments_at_once(
+        app, make_case, monkeypatch):
+    """numpy reads a .npy header with ast.literal_eval, which CPython 3.11 cannot run in two threads at
+    once (python/cpython#106905: "AST constructor recursion depth mismatch"); a web worker's request
+    thread and its sync thread both open segments."""
+    make_case(901, title="Unique zebra crossing practice")
+    sidecars = IndexStore(app.config["KB_INDEX_DIR"]).current_path().glob(f"*{SIDECAR_SUFFIX}")
+    path = max(sidecars, key=lambda p: p.stat().st_size)  # the segment of the case, not the meta document
+    expected = dict(np.load(path))
+
+    def no_ast(*args, **kwargs):
+        raise AssertionError("a term index was read through the ast module")
+
+    monkeypatch.setattr(ast, "literal_eval", no_ast)
+    terms = SegmentTerms.load(path)
+    assert "zebra" in terms.words
+    assert terms.words == expected["words"].tobytes().decode().split("\n")
+    for name, field in terms.fields.items():
+        assert np.array_equal(field.docs, expected[f"{name}.docs"])
+        assert field.docs.dtype == expected[f"{name}.docs"].dtype
+        assert np.array_equal(field.positions, expected[f"{name}.positions"])
+        assert np.array_equal(field.lengths, expected[f"{name}.lengths"])
+
+
+def test_a_term_index_with_a_header_it_cannot_map_is_refused_naming_the_file(app, make_case, tmp_path):
+    path = tmp_path / "MAIN_x.kbterms"
+    with path.open("wb") as handle:  # an array of Python objects has no fixed layout to map
+        np.savez(handle, meta=np.array([1, 2], dtype=np.int64), words=np.array(["a"], dtype=object))
+    with pytest.raises(ValueError, match="MAIN_x.kbterms: words"):
+        SegmentTerms.load(path)
 
 
 def test_an_index_of_an_older_format_is_rebuilt_at_start_up(app, make_case):
