@@ -29,6 +29,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from kb.search.engine import SearchEngine, SearchResults
+from kb.search.glossary import counterparts
 from kb.search.outbox import latest_id, take_outbox_flag
 from kb.search.outbox import prune as prune_outbox
 from kb.search.store import IndexBusy
@@ -45,7 +46,8 @@ def init_app(app: Flask) -> None:
     mode = app.config.get("KB_INDEX_SYNC", "inline")
     if mode not in SYNC_MODES:
         raise ValueError(f"KB_INDEX_SYNC must be one of {', '.join(SYNC_MODES)}, not {mode!r}")
-    engine = SearchEngine(app.config["KB_INDEX_DIR"])
+    counterparts()  # a mistake in the glossary file stops the start, naming its line, not every search
+    engine = SearchEngine(app.config["KB_INDEX_DIR"], processes=app.config.get("KB_INDEX_PROCESSES"))
     app.extensions["kb_search"] = engine
     if mode == "background":
         BackgroundSyncer(app).start()

@@ -1,6 +1,7 @@
 """Reading what a user typed: the offered query language, and nothing else.
 
-Offered: words (all must match), "quoted phrases", -exclusions, OR (and AND, NOT), parentheses, and
+Offered: words (all must match; a word of the Hindi–English glossary also matches its counterparts,
+see kb.search.glossary), "quoted phrases", -exclusions, OR (and AND, NOT), parentheses, and
 prefix* with a bounded expansion. Whoosh's field syntax (``status:draft``), ranges, boosts and ``*:*``
 are not offered, so their plugins are removed: such text is read as plain words. Malformed input never
 errors: it is repaired (unbalanced quotes and parentheses dropped, lone operators removed, control
@@ -18,6 +19,7 @@ from whoosh import query as wq
 from kb.search.analysis import stems
 from kb.search.analysis import words as analyzed_words
 from kb.search.documents import FIELD_BOOSTS, SEARCH_FIELDS
+from kb.search.glossary import add_counterparts
 
 MAX_QUERY_CHARS = 256
 MAX_PREFIX_TERMS = 40
@@ -126,7 +128,7 @@ def _parse_with(group, text: str, schema, vocabulary) -> wq.Query:
     parser = _parser(group)
     parser.schema = schema
     query = parser.parse(text)
-    return _bound_expansions(query, vocabulary).normalize()
+    return add_counterparts(_bound_expansions(query, vocabulary)).normalize()
 
 
 def _bound_expansions(query: wq.Query, vocabulary) -> wq.Query:

@@ -1,12 +1,15 @@
 """Search quality must not fall below the level recorded when it was last measured.
 
 Figures from ``tests/relevance/evaluate.py`` (41 judged queries over the seed library):
-nDCG@10 0.850, MRR 0.984. The floors leave room for rounding, not for regressions.
+nDCG@10 0.930, MRR 1.000; Hindi queries nDCG@10 0.892 (0.560 before the Hindi–English glossary, when
+English cases judged relevant to a Hindi query could not be found). The floors leave room for
+rounding, not for regressions.
 """
 from tests.relevance.evaluate import catalog_search_ids, evaluate
 
-NDCG10_FLOOR = 0.84
-MRR_FLOOR = 0.97
+NDCG10_FLOOR = 0.92
+MRR_FLOOR = 0.99
+HINDI_NDCG10_FLOOR = 0.88
 
 
 def test_ranking_quality_holds_on_the_judged_queries(library):
@@ -14,6 +17,7 @@ def test_ranking_quality_holds_on_the_judged_queries(library):
     assert report["queries"] >= 20
     assert report["ndcg10"] >= NDCG10_FLOOR, report["by_kind"]
     assert report["mrr"] >= MRR_FLOOR, report["by_kind"]
+    assert report["by_kind"]["hindi"]["ndcg10"] >= HINDI_NDCG10_FLOOR, report["by_kind"]
 
 
 def test_title_and_phrase_matches_outrank_scattered_mentions(library):

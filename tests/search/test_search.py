@@ -60,14 +60,16 @@ HINDI_BODY = """## समस्या
 """
 
 
-def test_hindi_query_finds_hindi_case_and_english_query_english_case(make_case):
+def test_hindi_query_finds_hindi_case_first_and_english_query_english_case_first(make_case):
     hindi_body = HINDI_BODY
     make_case(901, language="hi", title="भूमि अभिलेखों का डिजिटलीकरण", body=hindi_body, mmp="e-district", tags=["kiosks"],
               summary="तहसील कार्यालय में भूमि अभिलेख अब कंप्यूटर से मिलते हैं।")
     make_case(902, title="Digitised land records at taluk kiosks")
-    assert ids(catalog.search_cases("भूमि अभिलेख")) == ["KB-0901"]
-    assert ids(catalog.search_cases("अभिलेखों")) == ["KB-0901"]
-    assert ids(catalog.search_cases("land records")) == ["KB-0902"]
+    # The glossary (tests/search/test_glossary.py) also finds each case in the other language, ranked after.
+    assert ids(catalog.search_cases("भूमि अभिलेख")) == ["KB-0901", "KB-0902"]
+    assert ids(catalog.search_cases("अभिलेखों")) == ["KB-0901", "KB-0902"]
+    assert ids(catalog.search_cases("तहसील कार्यालय")) == ["KB-0901"]
+    assert ids(catalog.search_cases("land records")) == ["KB-0902", "KB-0901"]
 
 
 @pytest.mark.parametrize("raw", [

@@ -54,3 +54,4 @@ def test_search_help_page_documents_the_query_language(client, app):
     page = text_of(client.get("/help/search"))
     for syntax in ('"land records"', "kiosks -rural", "passport OR visa", "procure*"):
         assert syntax.replace('"', "&#34;") in page or syntax in page
+    assert "also searched in the other language" in page
