@@ -59,16 +59,40 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def markdown_to_text(text: str | None) -> str:
-    """Plain text of a Markdown document (for summaries, search and plain-text exports)."""
-    html = _markdown.markdown(text or "", extensions=_EXTENSIONS)
-    plain = nh3.clean(html, tags=set(), clean_content_tags=CLEAN_CONTENT_TAGS)
-    return re.sub(r"\s+", " ", html_lib.unescape(plain)).strip()
+_HIDDEN_OPEN = re.compile(r"<(%s)\b" % "|".join(sorted(CLEAN_CONTENT_TAGS)), re.I)
+
+
+def _drop_hidden_elements(text: str) -> str:
+    """Remove script, style and the other elements whose content the sanitizer drops from the page, so
+    a snippet never shows text the page does not. Only closed elements: an unclosed ``<textarea>`` is
+    more likely prose about HTML (in backticks) than markup. Linear: a tag found unclosed once is not
+    looked for again."""
+    if "<" not in text:
+        return text
+    lowered = text.lower()
+    unclosed: set[str] = set()
+    pieces, position = [], 0
+    for opening in _HIDDEN_OPEN.finditer(text):
+        tag = opening.group(1).lower()
+        if opening.start() < position or tag in unclosed:
+            continue
+        closing = lowered.find("</" + tag, opening.end())
+        if closing == -1:
+            unclosed.add(tag)
+            continue
+        end = lowered.find(">", closing)
+        end = len(text) if end == -1 else end + 1
+        pieces += [text[position:opening.start()], " "]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_TAG = re.compile(r"<[^>]{0,500}>")
-_MD_MARKUP = re.compile(r"^\s*[-:| ]{3,}\s*$|^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~|]+", re.M)
+# Possessive quantifiers: with plain ones, a run of blanks not ending a line backtracked cubically
+# (600 blanks took 0.17 s to index, so 5,000 would take ~100 s).
+_MD_MARKUP = re.compile(r"^[ \t]*+[-:| ]{3,}+[ \t\r]*+$|^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~|]+", re.M)
 
 
 def markdown_to_search_text(text: str | None) -> str:
@@ -77,7 +101,8 @@ def markdown_to_search_text(text: str | None) -> str:
     Rendering and sanitising every body took a quarter of a 20,000-case index rebuild; search needs
     the words, not the structure. Not for display: use ``render_markdown``.
     """
-    text = _MD_LINK.sub(r"\1", text or "")
+    text = _drop_hidden_elements(text or "")
+    text = _MD_LINK.sub(r"\1", text)
     text = _MD_TAG.sub(" ", text)
     text = _MD_MARKUP.sub(" ", text)
     return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()

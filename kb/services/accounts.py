@@ -145,7 +145,7 @@ def count_members() -> dict[int, int]:
 def _check_user_fields(email: str, name: str, role: str, org_slug: str | None, password: str | None,
                        roles=None) -> tuple[dict, Organization | None]:
     fields = {}
-    if not _EMAIL.match(email) or len(email) > 254:
+    if len(email) > 254 or not _EMAIL.match(email):
         fields["email"] = _("not an email address")
     if not (name or "").strip():
         fields["name"] = _("missing")
