@@ -99,6 +99,7 @@ class ImportReport:
     created: list[str] = dataclasses.field(default_factory=list)
     updated: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
+    kept: list[str] = dataclasses.field(default_factory=list)  # written on the site: the file is not applied
     errors: list[ContentError] = dataclasses.field(default_factory=list)
 
     @property
@@ -430,12 +431,15 @@ def import_content(folder: Path, progress: Callable[[int, int], None] | None = N
 
 
 def upsert_case(document: CaseDocument) -> str:
-    """Create or update one case from a validated document; returns 'created', 'updated' or 'unchanged'."""
+    """Create or update one case from a validated document; returns 'created', 'updated', 'unchanged',
+    or 'kept' when the case has a version written on the site, which an import never overwrites."""
     case = db.session.scalar(select(Case).where(Case.number == document.number))
     if case is not None:
         reference = _reference_revision(case)
         if reference is not None and document_from_case(case, reference).comparable() == document.comparable():
             return "unchanged"
+        if written_on_the_site(case):
+            return "kept"
     now = utcnow()
     published_at = (
         dt.datetime.combine(document.published, dt.time(12), tzinfo=dt.timezone.utc) if document.published else now
@@ -455,6 +459,16 @@ def upsert_case(document: CaseDocument) -> str:
     publish_revision(case, revision, actor=None, action="import", note=f"imported from {Path(document.path).name}",
                      published_at=published_at if created else now)
     return "created" if created else "updated"
+
+
+def written_on_the_site(case: Case) -> bool:
+    """Whether someone wrote a version of this case on the site (imported versions have no author).
+
+    From then on the site is the case's source of truth: a content file with its number (a new seed
+    case that happens to share a submission's number, or an old copy of the case) must not overwrite a
+    submission, nor publish over a version under review.
+    """
+    return any(revision.author_id is not None for revision in case.revisions)
 
 
 def _mmp_id(slug: str) -> int:

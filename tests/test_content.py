@@ -142,6 +142,49 @@ def test_cli_import_exits_non_zero_and_names_the_file_when_one_fails(app, runner
     assert db.session.scalar(select(func.count()).select_from(Case)) == 1
 
 
+def test_an_import_never_overwrites_a_submission_that_shares_its_number(app, tmp_path, make_submission, runner,
+                                                                          caplog):
+    case, _people = make_submission("in_review")
+    folder = copy_content(tmp_path)
+    good = first_case_file().read_text(encoding="utf-8")
+    (folder / "cases" / "new-seed-case.md").write_text(_with(good, id=case.public_id), encoding="utf-8")
+    shutil.move(folder / "cases" / first_case_file().name, tmp_path / "moved-away.md")
+
+    report = import_content(folder)
+
+    assert report.ok and report.kept == [case.public_id]
+    db.session.expire_all()
+    kept = db.session.scalar(select(Case).where(Case.number == case.number))
+    assert [(r.number, r.status, r.title) for r in kept.revisions] == [
+        (1, "in_review", "Doorstep delivery of land record copies")]
+    assert kept.published_revision_id is None
+    result = runner.invoke(args=["content", "import", str(folder)])
+    assert result.exit_code == 0, "kept cases are not failures: `make run` imports on every start"
+    assert f"{case.public_id}: not imported: the case has versions written on the site" in caplog.text
+
+
+def test_an_import_never_publishes_over_a_case_written_on_the_site(app, tmp_path, make_submission):
+    from kb.services import submissions
+
+    case, people = make_submission("published")
+    submissions.open_new_revision(people["submitter"], case.public_id)
+    db.session.commit()
+    folder = tmp_path / "exported"
+    export_content(folder)
+    path = next((folder / "cases").glob(f"{case.public_id.lower()}*.md"))
+    assert import_content(folder).unchanged == [case.public_id], "the file as the site has it is unchanged"
+    path.write_text(path.read_text(encoding="utf-8").replace("## Lessons\n", "## Lessons\nAn edit in the file.\n", 1),
+                    encoding="utf-8")
+
+    report = import_content(folder)
+
+    assert report.ok and report.kept == [case.public_id] and not report.updated
+    db.session.expire_all()
+    kept = db.session.scalar(select(Case).where(Case.number == case.number))
+    assert [(r.number, r.status) for r in kept.revisions] == [(1, "published"), (2, "draft")]
+    assert "An edit in the file" not in kept.published_revision.body
+
+
 @pytest.mark.parametrize("change, field", [
     ({"stage": "everywhere"}, "stage"),
     ({"language": "fr"}, "language"),
