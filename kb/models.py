@@ -388,6 +388,9 @@ class Revision(Model):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The reviewer's checklist: {"completeness": true, "impact_evidence": false, ...}
     checklist: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # When a reviewer last asked for changes: {"at": ISO time, "fields": the submission's fields then}.
+    # A version is edited in place, so this is what the resubmission is compared with.
+    sent_back_content: Mapped[dict | None] = mapped_column(db.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -144,6 +144,27 @@ def previous_public_revision(case: Case) -> Revision | None:
     return earlier[-1] if earlier else None
 
 
+@dataclasses.dataclass(frozen=True)
+class SentBack:
+    """What an open version held when a reviewer last asked for changes."""
+
+    content: Revision  # unsaved, for kb.services.diffs
+    at: dt.datetime
+
+
+def content_when_sent_back(revision: Revision) -> SentBack | None:
+    """What the revision held when a reviewer last asked for changes, while it is still open (once it
+    is decided, its history tells the rest); None if nobody asked."""
+    snapshot = revision.sent_back_content
+    if not snapshot or revision.status not in OPEN_STATES:
+        return None
+    then = Revision(number=revision.number, title="", summary="", body="")
+    _write_revision(then, snapshot["fields"])
+    # The classification is read through relationships, which an unsaved object does not load by id.
+    then.mmp = db.session.get(Mmp, then.mmp_id) if then.mmp_id else None
+    return SentBack(content=then, at=dt.datetime.fromisoformat(snapshot["at"]))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Writing content
 
@@ -286,6 +307,8 @@ def take_action(user: User | None, public_id: str, action: str, *, note: str | N
             revision.claimed_by_id = None
         elif action == "claim":
             revision.claimed_by = user
+        elif action == "request_changes":
+            revision.sent_back_content = {"at": now.isoformat(), "fields": submission_fields(revision)}
         elif action == "withdraw":
             revision.submitted_at = None
         db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action=action,

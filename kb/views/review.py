@@ -54,9 +54,13 @@ def review_panel(user, case) -> dict:
     deciding, the checklist."""
     revision = case.working_revision
     compared = submissions.previous_public_revision(case)
+    sent_back = submissions.content_when_sent_back(revision)
     return {
         "compared": compared,
         "diff": diff_revisions(compared, revision) if compared is not None else None,
+        # What changed since a reviewer asked for changes (a version is edited in place).
+        "sent_back": sent_back,
+        "since_sent_back": diff_revisions(sent_back.content, revision) if sent_back is not None else None,
         # The one who may approve keeps the checklist (the same question save_checklist asks).
         "keeps_checklist": "approve" in permissions.allowed_actions(user, case),
         "checklist": {key: bool((revision.checklist or {}).get(key)) for key in CHECKLIST},

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kb import search
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
-from kb.models import Case, StatusEvent
+from kb.models import Case, StatusEvent, utcnow
 from kb.services import submissions
 
 
@@ -120,6 +120,34 @@ def test_changes_requested_then_edited_and_resubmitted(make_submission):
     db.session.commit()
     assert case.working_revision.status == "submitted"
     assert case.working_revision.claimed_by_id is None
+
+
+def test_what_was_sent_back_is_kept_to_compare_the_resubmission_with(make_submission):
+    from kb.services.diffs import diff_revisions
+
+    case, people = make_submission("in_review")
+    assert submissions.content_when_sent_back(case.working_revision) is None
+    submissions.take_action(people["reviewer"], case.public_id, "request_changes", note="Say how many villages.")
+    db.session.commit()
+    submissions.update_submission(people["submitter"], case.public_id,
+                                  {"summary": "Village officers print certified land record copies in 1,200 villages.",
+                                   "tags": ["doorstep", "land-records", "villages"]})
+    db.session.commit()
+
+    sent_back = submissions.content_when_sent_back(case.working_revision)
+    then = sent_back.content
+    assert then.summary == "Village officers print certified land record copies at the citizen's doorstep."
+    assert sent_back.at <= utcnow() and then.number == case.working_revision.number
+    changed = {section.key for section in diff_revisions(then, case.working_revision).sections if section.changed}
+    assert changed == {"summary", "metadata"}, "only what the submitter edited since"
+    assert then not in db.session, "the snapshot is never saved as a revision of its own"
+
+    submissions.take_action(people["submitter"], case.public_id, "submit")
+    submissions.take_action(people["reviewer"], case.public_id, "claim")
+    assert submissions.content_when_sent_back(case.working_revision) is not None, "shown during the review"
+    submissions.take_action(people["reviewer"], case.public_id, "approve")
+    db.session.commit()
+    assert submissions.content_when_sent_back(case.published_revision) is None, "not once it is decided"
 
 
 def test_editing_a_published_case_opens_a_new_draft_while_the_old_stays_live(make_submission):

@@ -152,6 +152,13 @@ def test_request_changes_then_the_submitter_sees_the_note_edits_and_resubmits(cl
     assert act(client, case, "submit").status_code == 302
     assert submissions.find_case(case.public_id).working_revision.status == "submitted"
 
+    # The reviewer sees what changed since the request, though it is the same version edited in place.
+    login_as(client, reviewer)
+    page = client.get(f"/submissions/{case.public_id}").get_data(as_text=True)
+    section = page.split('id="changes-since-sent-back"', 1)[1].split("</section>", 1)[0]
+    assert "Changes since changes were requested on" in section and "When changes were requested" in section
+    assert re.search(r"<ins>[^<]*1,200 villages", section) and re.search(r"<del>[^<]*citizen", section)
+
 
 def test_approving_publishes_the_case(client, make_user, make_submission, login_as):
     reviewer = make_user("reviewer")
