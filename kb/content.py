@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.services.publishing import publish_revision
+from kb.services.sections import BODY_HEADINGS, split_sections
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
@@ -37,13 +38,10 @@ from kb.models import (
     format_public_id,
     utcnow,
 )
+from kb.validation import is_email_address, is_web_url
 
 log = logging.getLogger(__name__)
 
-BODY_HEADINGS = {
-    "en": ["Problem", "Solution", "Technology", "Impact", "Lessons", "How to replicate"],
-    "hi": ["समस्या", "समाधान", "प्रौद्योगिकी", "प्रभाव", "सीख", "दोहराने का तरीका"],
-}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_PATTERN = re.compile(r"^[a-z0-9\u0900-\u0963\u0966-\u097f]+(?:-[a-z0-9\u0900-\u0963\u0966-\u097f]+)*$")
 MAX_TAGS = 12
@@ -276,7 +274,7 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     if not body:
         errors["body"] = "missing"
     elif language in BODY_HEADINGS:
-        headings = [h.strip() for h in re.findall(r"^##[ \t]+(.+?)[ \t#]*$", body, re.M)]
+        headings = [section.heading for section in split_sections(body) if section.heading is not None]
         expected = BODY_HEADINGS[language]
         if headings != expected:
             errors["body"] = "the body's '## ' headings must be, in order: " + ", ".join(expected)
@@ -298,7 +296,7 @@ def _validate_links(value: Any, errors: dict[str, str]) -> list[dict]:
         return []
     links = []
     for i, item in enumerate(value, 1):
-        if not isinstance(item, dict) or not _text(item.get("title")) or not _is_web_url(item.get("url")):
+        if not isinstance(item, dict) or not _text(item.get("title")) or not is_web_url(item.get("url")):
             errors[f"links[{i}]"] = "needs a title and an http(s) url"
             continue
         links.append({"title": _text(item["title"]), "url": item["url"].strip()})
@@ -326,7 +324,7 @@ def _validate_outcomes(value: Any, link_urls: set[str], errors: dict[str, str]) 
         if numbers["before"] is None and numbers["after"] is None:
             errors.setdefault(field, "needs a 'before' or an 'after' number")
         source = item.get("source")
-        if source is not None and (not _is_web_url(source) or source.strip() not in link_urls):
+        if source is not None and (not is_web_url(source) or source.strip() not in link_urls):
             errors.setdefault(field, "'source' must be an http(s) url that is also listed in links")
         outcomes.append({
             "label": _text(item["label"]), "before": numbers["before"], "after": numbers["after"],
@@ -346,12 +344,14 @@ def _validate_contacts(value: Any, errors: dict[str, str]) -> list[dict]:
         if not isinstance(item, dict) or not _text(item.get("name")):
             errors[f"contacts[{i}]"] = "needs a name"
             continue
-        url = item.get("url")
-        if url is not None and not _is_web_url(url):
+        url, email = item.get("url"), _text(item.get("email")) or None
+        if url is not None and not is_web_url(url):
             errors[f"contacts[{i}]"] = "'url' must be an http(s) url"
+        elif email is not None and not is_email_address(email):
+            errors[f"contacts[{i}]"] = "'email' is not an email address"
         contacts.append({
             "name": _text(item["name"]), "organization": _text(item.get("organization") or ""),
-            "email": _text(item.get("email")) or None, "phone": _text(item.get("phone")) or None,
+            "email": email, "phone": _text(item.get("phone")) or None,
             "url": url.strip() if isinstance(url, str) else None,
         })
     return contacts
@@ -375,10 +375,6 @@ def _text(value: Any) -> str:
 def _text_block(value: str) -> str:
     lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").split("\n")
     return "\n".join(line.rstrip() for line in lines).strip() + "\n"
-
-
-def _is_web_url(value: Any) -> bool:
-    return isinstance(value, str) and re.match(r"^https?://[^\s/]+\S*$", value.strip()) is not None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,33 @@ def test_body_must_use_the_six_headings_in_order(app, tmp_path):
     with pytest.raises(ContentError) as caught:
         parse_case_file(path, mmp_slugs=set(db.session.scalars(select(Mmp.slug))),
                         state_codes=set(db.session.scalars(select(State.code))))
+    assert "body" in caught.value.fields
+
+
+def test_a_contact_email_that_is_not_an_address_is_named(app, tmp_path):
+    meta, body = _split(first_case_file().read_text(encoding="utf-8"))
+    meta["contacts"] = [{"name": "Nodal officer", "email": "nodal.officer at gov.in"}]
+    path = tmp_path / "case.md"
+    path.write_text(_join(meta, body), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        parse_case_file(path, mmp_slugs=set(db.session.scalars(select(Mmp.slug))),
+                        state_codes=set(db.session.scalars(select(State.code))))
+    assert caught.value.fields == {"contacts[1]": "'email' is not an email address"}
+
+
+def test_headings_inside_fenced_code_are_not_headings_and_long_heading_lines_are_checked_quickly(app, tmp_path):
+    meta, body = _split(first_case_file().read_text(encoding="utf-8"))
+    fenced = body.replace("## Impact", "```\n## Not a heading\n```\n\n## Impact")
+    mmp_slugs, state_codes = set(db.session.scalars(select(Mmp.slug))), set(db.session.scalars(select(State.code)))
+    path = tmp_path / "case.md"
+    path.write_text(_join(meta, fenced), encoding="utf-8")
+    assert parse_case_file(path, mmp_slugs=mmp_slugs, state_codes=state_codes).body == fenced
+    # A heading pattern with a lazy group backtracked quadratically: 50,000 blanks took ~10 s.
+    path.write_text(_join(meta, body.replace("## Impact", "## Impact" + " " * 50_000 + "x")), encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ContentError) as caught:
+        parse_case_file(path, mmp_slugs=mmp_slugs, state_codes=state_codes)
+    assert time.perf_counter() - started < 1
     assert "body" in caught.value.fields
 
 

@@ -26,13 +26,13 @@ from kb import permissions
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import Organization, OrganizationKind, Role, State, User
+from kb.validation import is_email_address
 
 log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Which organisations a self-registered account may belong to, by role.
@@ -145,7 +145,7 @@ def count_members() -> dict[int, int]:
 def _check_user_fields(email: str, name: str, role: str, org_slug: str | None, password: str | None,
                        roles=None) -> tuple[dict, Organization | None]:
     fields = {}
-    if len(email) > 254 or not _EMAIL.match(email):
+    if not is_email_address(email):
         fields["email"] = _("not an email address")
     if not (name or "").strip():
         fields["name"] = _("missing")

@@ -40,6 +40,7 @@ from kb.models import (
     utcnow,
 )
 from kb.services.catalog import get_published_case
+from kb.validation import is_email_address
 
 MAX_PROGRAMME = 300
 MAX_TEXT = 5000
@@ -47,7 +48,6 @@ MAX_PARTICIPANTS = 100_000
 EARLIEST_DATE = dt.date(1980, 1, 1)
 # "Today" is India's today: a programme held this morning in India is not "in the future" at 00:30 IST.
 INDIA = dt.timezone(dt.timedelta(hours=5, minutes=30), "IST")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,38}$")
 
 
@@ -243,7 +243,7 @@ def validate_replication(data: dict[str, Any]) -> dict[str, Any]:
     elif len(contact_name) > 200:
         fields["contact_name"] = "at most 200 characters"
     contact_email = str(data.get("contact_email") or "").strip().lower() or None
-    if contact_email and (len(contact_email) > 254 or not _EMAIL.match(contact_email)):
+    if contact_email and not is_email_address(contact_email):
         fields["contact_email"] = "not an email address"
     contact_phone = str(data.get("contact_phone") or "").strip() or None
     if contact_phone and not _PHONE.match(contact_phone):

@@ -1,6 +1,6 @@
 """The parts of a case body: its Markdown split at ``## `` headings, and the six key sections found in it.
 
-A case body is Markdown under six ``## `` headings (``kb.content.BODY_HEADINGS``: Problem, Solution,
+A case body is Markdown under six ``## `` headings (``BODY_HEADINGS``: Problem, Solution,
 Technology, Impact, Lessons, How to replicate — in Hindi for Hindi cases). The diff, the comparison and
 the handouts all need the body cut at those headings; this module is the one place that does it.
 Bodies written before that rule, or by hand, may lack some headings: nothing here fails on them.
@@ -11,8 +11,11 @@ import dataclasses
 import re
 import unicodedata
 
-from kb.content import BODY_HEADINGS
-
+# The headings a case body must have, in order, by the case's language (checked by kb.content).
+BODY_HEADINGS = {
+    "en": ["Problem", "Solution", "Technology", "Impact", "Lessons", "How to replicate"],
+    "hi": ["समस्या", "समाधान", "प्रौद्योगिकी", "प्रभाव", "सीख", "दोहराने का तरीका"],
+}
 # Stable names of the six key sections, in order; the same for every language.
 KEY_SECTIONS = ("problem", "solution", "technology", "impact", "lessons", "replicate")
 
