@@ -11,6 +11,7 @@ import sys
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb.config import PROJECT_ROOT, load_settings
 from kb.extensions import babel, csrf, db, login_manager, migrate
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_settings(config))
     app.json.sort_keys = False
+    configure_proxy(app)
     configure_logging(app)
     configure_extensions(app)
     register_blueprints(app)
@@ -43,6 +45,15 @@ def configure_logging(app: Flask) -> None:
         root.addHandler(handler)
     root.setLevel(app.config.get("KB_LOG_LEVEL", "INFO"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind KB_PROXY_HOPS reverse proxies, the client's address (login and API-token throttling)
+    and scheme (redirects, links) come from the X-Forwarded-For and -Proto headers those proxies set.
+    Only that many hops are believed, so a client cannot claim another address by sending the header."""
+    hops = app.config.get("KB_PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 @event.listens_for(Engine, "connect")

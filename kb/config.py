@@ -41,16 +41,17 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _positive_int(name: str, default: int) -> int:
+def _whole_number(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or not value.strip():
         return default
     try:
         number = int(value.strip())
     except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(f"{name} must be a whole number of 1 or more, not {value!r}")
+        number = None
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+        raise ValueError(f"{name} must be a whole number {bounds}, not {value!r}")
     return number
 
 
@@ -71,7 +72,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("KB_DATABASE_URL") or f"sqlite:///{folder / 'kb.sqlite3'}",
         "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
         "KB_INDEX_SYNC": os.environ.get("KB_INDEX_SYNC", "inline"),
-        "KB_INDEX_PROCESSES": _positive_int("KB_INDEX_PROCESSES", default_index_processes()),
+        "KB_INDEX_PROCESSES": _whole_number("KB_INDEX_PROCESSES", default_index_processes()),
         "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "kb — e-Governance Knowledge Repository"),
         "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -86,9 +87,12 @@ def load_settings(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": _flag("KB_SECURE_COOKIES", env != "development"),
         # A CSRF token lives as long as the session, so a long case written in one sitting still saves.
         "WTF_CSRF_TIME_LIMIT": None,
-        "KB_MAX_UPLOAD_BYTES": _positive_int("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        "KB_MAX_UPLOAD_BYTES": _whole_number("KB_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         "KB_SMTP_HOST": os.environ.get("KB_SMTP_HOST", ""),
-        "KB_SMTP_PORT": _positive_int("KB_SMTP_PORT", 587),
+        "KB_SMTP_PORT": _whole_number("KB_SMTP_PORT", 587, maximum=65535),
+        # Reverse proxies in front of the site that set X-Forwarded-For and -Proto (0: none, so such
+        # headers from a client are ignored rather than trusted).
+        "KB_PROXY_HOPS": _whole_number("KB_PROXY_HOPS", 0, minimum=0),
         "KB_SMTP_USER": os.environ.get("KB_SMTP_USER", ""),
         "KB_SMTP_PASSWORD": os.environ.get("KB_SMTP_PASSWORD", ""),
         "KB_SMTP_STARTTLS": _flag("KB_SMTP_STARTTLS", True),

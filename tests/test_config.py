@@ -49,8 +49,15 @@ def test_numbers_from_the_environment_are_checked_and_named(tmp_path, monkeypatc
     settings = load_settings({"INSTANCE_DIR": str(tmp_path)})
     assert settings["KB_INDEX_PROCESSES"] == 3
     assert settings["MAX_CONTENT_LENGTH"] == 1048576 + 64 * 1024
-    for name, value in (("KB_INDEX_PROCESSES", "four"), ("KB_INDEX_PROCESSES", "0"), ("KB_SMTP_PORT", "-1")):
+    for name, value in (("KB_INDEX_PROCESSES", "four"), ("KB_INDEX_PROCESSES", "0"),
+                        ("KB_MAX_UPLOAD_BYTES", "-1")):
         monkeypatch.setenv(name, value)
         with pytest.raises(ValueError, match=f"{name} must be a whole number of 1 or more, not '{value}'"):
             load_settings({"INSTANCE_DIR": str(tmp_path)})
         monkeypatch.delenv(name)
+    for value in ("0", "65536", "smtp"):
+        monkeypatch.setenv("KB_SMTP_PORT", value)
+        with pytest.raises(ValueError, match=f"KB_SMTP_PORT must be a whole number from 1 to 65535, not '{value}'"):
+            load_settings({"INSTANCE_DIR": str(tmp_path)})
+    monkeypatch.setenv("KB_SMTP_PORT", "465")
+    assert load_settings({"INSTANCE_DIR": str(tmp_path)})["KB_SMTP_PORT"] == 465

@@ -107,6 +107,24 @@ def test_an_address_is_throttled_across_accounts(client, make_user, log_in):
     assert log_in(victim.email, address="198.51.100.1").status_code == 302  # another address still may
 
 
+@pytest.mark.parametrize("hops, counted_as", [(0, "10.0.0.2"), (1, "203.0.113.7"), (2, "198.51.100.9")])
+def test_the_address_counted_is_the_one_the_trusted_proxies_saw(app_config, form_token, hops, counted_as):
+    """Without KB_PROXY_HOPS a client's X-Forwarded-For is ignored (else it could claim any address and
+    escape the throttle); with it, the address is read that many proxies back."""
+    app = create_app({**app_config, "KB_PROXY_HOPS": hops})
+    try:
+        with app.app_context():
+            browser = app.test_client()
+            browser.post("/login", data={"csrf_token": form_token(browser, "/login"), "email": "nobody@example.org",
+                                         "password": "wrong password!"},
+                         headers={"X-Forwarded-For": "198.51.100.9, 203.0.113.7"},
+                         environ_overrides={"REMOTE_ADDR": "10.0.0.2"})
+            assert db.session.scalars(select(LoginAttempt.address)).all() == [counted_as]
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_throttling_holds_across_two_app_instances_sharing_the_database(app, app_config, make_user, form_token):
     """Two app instances (two workers or two hosts) share nothing but the database."""
     user = make_user("trainer")
