@@ -116,11 +116,6 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def list_notifications(user: User, *, limit: int = 50) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
-
-
 def page_of_notifications(user: User, *, unread_only: bool = False, page: int = 1,
                           per_page: int = 20) -> tuple[list[Notification], int]:
     """One page of the user's notifications, newest first, and how many there are in all."""

@@ -1,20 +1,26 @@
-"""The user's notifications: the list (newest first, unread marked) and marking them read."""
+"""The user's notifications: a page at a time (newest first, unread marked), and marking them read."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kb.extensions import db
+from kb.services import catalog
 from kb.services import notifications as service
 
 notifications = Blueprint("notifications", __name__)
+
+PER_PAGE = 30
 
 
 @notifications.get("/notifications")
 @login_required
 def index():
-    items = service.list_notifications(current_user)
-    return render_template("notifications/index.html", items=items, unread=service.unread_count(current_user))
+    page, _per_page = catalog.parse_paging(request.args.get("page"), None)
+    unread_only = request.args.get("show") == "unread"
+    items, total = service.page_of_notifications(current_user, unread_only=unread_only, page=page, per_page=PER_PAGE)
+    return render_template("notifications/index.html", listing=catalog.Page(items, total, page, PER_PAGE),
+                           unread_only=unread_only, unread=service.unread_count(current_user))
 
 
 @notifications.post("/notifications/<int:notification_id>/read")
@@ -22,7 +28,7 @@ def index():
 def mark_one_read(notification_id: int):
     service.mark_read(current_user, [notification_id])
     db.session.commit()
-    return redirect(url_for(".index") + f"#notification-{notification_id}")
+    return redirect(_back_to_the_list() + f"#notification-{notification_id}")
 
 
 @notifications.post("/notifications/read")
@@ -31,3 +37,9 @@ def mark_all_read():
     service.mark_read(current_user)
     db.session.commit()
     return redirect(url_for(".index"))
+
+
+def _back_to_the_list() -> str:
+    """The page of the list the form was on (a bad value falls back to the first page)."""
+    page = request.form.get("page", "")
+    return url_for(".index", page=int(page)) if page.isdigit() and int(page) > 1 else url_for(".index")

@@ -1,4 +1,4 @@
-"""The notifications page over HTTP: newest first, unread marked, marked read only by a POST."""
+"""The notifications page over HTTP: newest first, a page at a time, unread marked, marked read only by a POST."""
 from __future__ import annotations
 
 import datetime as dt
@@ -34,6 +34,30 @@ def test_the_list_shows_newest_first_with_unread_ones_marked(client, make_user, 
     assert text.index("The newest message") < text.index("A message already read") < text.index("An older message")
     assert "New The newest message about KB-0002" in text
     assert "New A message already read" not in text
+
+
+def test_every_notification_is_reachable_a_page_at_a_time_and_unread_ones_on_their_own(client, make_user,
+                                                                                      login_as):
+    user = make_user("submitter")
+    items = [notify(user, f"Message number {n:02d}.", minutes_ago=100 - n) for n in range(35)]  # 34 is newest
+    notifications.mark_read(user, [item.id for item in items[10:]])
+    db.session.commit()
+    login_as(client, user)
+
+    first = visible_text(client.get("/notifications"))
+    assert "Message number 34." in first and "Message number 05." in first and "Message number 04." not in first
+    assert "Page 1 of 2" in first
+    second = visible_text(client.get("/notifications?page=2"))
+    assert [f"Message number {n:02d}." in second for n in (4, 0, 5)] == [True, True, False]
+
+    unread = client.get("/notifications?show=unread")
+    assert [f"Message number {n:02d}." in visible_text(unread) for n in (9, 0, 10)] == [True, True, False]
+    assert "Page 1 of" not in visible_text(unread)
+
+    response = post(client, f"/notifications/{items[0].id}/read", {"page": "2"})
+    assert response.headers["Location"].endswith(f"/notifications?page=2#notification-{items[0].id}")
+    assert notifications.unread_count(user) == 9
+    assert client.get("/notifications?page=0").status_code == 400
 
 
 def test_workflow_events_arrive_as_notifications_linking_to_the_submission(client, make_user, make_submission,
