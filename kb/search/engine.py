@@ -22,6 +22,7 @@ from kb.search import scoring, snippets
 from kb.search.analysis import STOP_LIST, analysed_tokens, stems
 from kb.search.documents import META_ID
 from kb.search.facets import FACETS, FacetArrays
+from kb.search.glossary import describe
 from kb.search.store import IndexStore, load_segment_terms
 from kb.search.termindex import TermView
 
@@ -50,6 +51,9 @@ class SearchResults:
     query_text: str
     matched_any_word: bool = False  # the all-words search found nothing; these match any word
     corrected_from: str | None = None  # nothing matched what was typed; these are for the suggestion
+    # Words of the query also searched in the other language: (word, its counterparts), as the glossary
+    # writes them.
+    also_searched: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
 
 
 class SearchEngine:
@@ -186,7 +190,7 @@ class SearchEngine:
                     return corrected
             return SearchResults(total=total, page=page, per_page=per_page, hits=hits, facets=facets,
                                  suggestion=suggestion, notices=notices, query_text=parsed.text,
-                                 matched_any_word=matched_any)
+                                 matched_any_word=matched_any, also_searched=describe(parsed.widened))
 
     def _match(self, searcher, query, view: TermView) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching live cases, scores), from the term arrays."""

@@ -19,7 +19,7 @@ from whoosh import query as wq
 from kb.search.analysis import stems
 from kb.search.analysis import words as analyzed_words
 from kb.search.documents import FIELD_BOOSTS, SEARCH_FIELDS
-from kb.search.glossary import add_counterparts
+from kb.search.glossary import Widened, add_counterparts
 
 MAX_QUERY_CHARS = 256
 MAX_PREFIX_TERMS = 40
@@ -33,6 +33,7 @@ class ParsedQuery:
     query: wq.Query | None  # None: no search text (list everything)
     notices: list[str]
     several_words: bool = False  # an any-word fallback exists (any_words_query builds it when needed)
+    widened: list[Widened] = dataclasses.field(default_factory=list)  # words also searched in the other language
 
 
 def clean_query_text(raw: str | None) -> tuple[str, list[str]]:
@@ -100,17 +101,19 @@ def parse(raw: str | None, schema, vocabulary) -> ParsedQuery:
     text, notices = clean_query_text(raw)
     if not text:
         return ParsedQuery(text="", query=None, notices=notices)
+    widened: list[Widened] = []
     try:
-        query = _parse_with(qparser.AndGroup, text, schema, vocabulary)
+        query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened)
     except Exception:  # the parser is not ours to trust with arbitrary text: fall back to plain words
         text = " ".join(analyzed_words(text)) or ""
         notices.append("special characters in your search were read as plain text")
-        query = _parse_with(qparser.AndGroup, text, schema, vocabulary) if text else None
+        widened = []
+        query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened) if text else None
     if query is None or query is wq.NullQuery or not list(query.iter_all_terms()):
-        query = None
+        query, widened = None, []
         notices.append("your search has only very common words; showing everything")
     several_words = query is not None and _plain_words(text) > 1
-    return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words)
+    return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words, widened=widened)
 
 
 def any_words_query(parsed: ParsedQuery, schema, vocabulary) -> wq.Query | None:
@@ -124,11 +127,11 @@ def _plain_words(text: str) -> int:
     return len([t for t in text.split() if t not in OPERATORS and not t.startswith("-")])
 
 
-def _parse_with(group, text: str, schema, vocabulary) -> wq.Query:
+def _parse_with(group, text: str, schema, vocabulary, widened: list[Widened] | None = None) -> wq.Query:
     parser = _parser(group)
     parser.schema = schema
     query = parser.parse(text)
-    return add_counterparts(_bound_expansions(query, vocabulary)).normalize()
+    return add_counterparts(_bound_expansions(query, vocabulary), widened=widened).normalize()
 
 
 def _bound_expansions(query: wq.Query, vocabulary) -> wq.Query:

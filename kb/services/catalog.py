@@ -238,6 +238,7 @@ class SearchPage(Page):
     matched_any_word: bool = False
     corrected_from: str | None = None
     query_text: str = ""
+    also_searched: list = dataclasses.field(default_factory=list)  # (word, [counterparts]) of the glossary
 
 
 def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str | None = None, page: int = 1,
@@ -257,7 +258,7 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
         highlights={hit.public_id: (hit.title_html, hit.highlight_html) for hit in results.hits},
         facets=results.facets, suggestion=results.suggestion, notices=results.notices,
         matched_any_word=results.matched_any_word, corrected_from=results.corrected_from,
-        query_text=results.query_text,
+        query_text=results.query_text, also_searched=results.also_searched,
     )
 
 

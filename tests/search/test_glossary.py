@@ -62,6 +62,32 @@ def test_counterparts_are_highlighted_in_the_results(two_languages):
     assert "<mark>land</mark> <mark>records</mark>" in str(title_html)
 
 
+def shown(results) -> list[tuple[str, list[str]]]:
+    return [(word.text, [other.text for other in others]) for word, others in results.also_searched]
+
+
+def test_the_words_also_searched_are_told_as_the_glossary_writes_them(two_languages):
+    assert shown(catalog.search_cases("भूमि अभिलेखों")) == [("भूमि", ["land"]), ("अभिलेख", ["record"])]
+    records = catalog.search_cases("pension records")
+    assert shown(records) == [("pension", ["पेंशन"]), ("record", ["अभिलेख", "रिकॉर्ड"])]
+    word, others = records.also_searched[1]
+    assert (word.lang, [other.lang for other in others]) == ("en", ["hi", "hi"])
+
+
+def test_nothing_is_told_as_also_searched_for_phrases_prefixes_exclusions_or_other_words(two_languages):
+    for text in ('"land records"', "pensio*", "tahsil", "zebra"):
+        assert shown(catalog.search_cases(text)) == [], text
+    assert shown(catalog.search_cases("kiosks -land")) == [("kiosk", ["कियोस्क"])]  # land was excluded, not searched
+    assert shown(catalog.search_cases("records NOT भूमि")) == [("record", ["अभिलेख", "रिकॉर्ड"])]
+
+
+def test_the_search_page_says_which_words_were_also_searched(client, two_languages):
+    page = client.get("/cases?q=land").get_data(as_text=True)
+    assert "Also searched in the other language:" in page
+    assert '<span lang="en">land</span> → <span lang="hi">भूमि</span>, <span lang="hi">भू</span>' in page
+    assert "Also searched in the other language" not in client.get("/cases?q=%22land+records%22").get_data(as_text=True)
+
+
 def test_the_shipped_glossary_maps_both_ways_by_stem():
     table = counterparts()
     assert "land" in table["भूम"] and "भूम" in table["land"]
@@ -81,8 +107,9 @@ def test_a_bad_glossary_line_is_named_with_its_reason(line, reason):
 
 
 def test_comments_and_blank_lines_are_ignored():
-    assert parse_glossary("# a comment\n\nपेंशन = pension  # same word\n") == {"पेंशन": ("pension",),
-                                                                            "pension": ("पेंशन",)}
+    parsed = parse_glossary("# a comment\n\nपेंशन = pension  # same word\n")
+    assert parsed.counterparts == {"पेंशन": ("pension",), "pension": ("पेंशन",)}
+    assert parsed.words == {"पेंशन": "पेंशन", "pension": "pension"}
 
 
 def test_a_mistake_in_the_glossary_file_stops_the_start_and_names_its_line(app_config, tmp_path, monkeypatch):
@@ -92,9 +119,9 @@ def test_a_mistake_in_the_glossary_file_stops_the_start_and_names_its_line(app_c
     bad = tmp_path / "search-glossary.txt"
     bad.write_text("# concepts\nपेंशन = pension\nभूमि अभिलेख = land records\n", encoding="utf-8")
     monkeypatch.setattr(glossary, "GLOSSARY_PATH", bad)
-    glossary.counterparts.cache_clear()
+    glossary.glossary.cache_clear()
     try:
         with pytest.raises(GlossaryError, match="search-glossary.txt line 3: 'भूमि अभिलेख' is more than one word"):
             create_app(app_config)
     finally:
-        glossary.counterparts.cache_clear()
+        glossary.glossary.cache_clear()
