@@ -22,7 +22,7 @@ from kb.search import scoring, snippets
 from kb.search.analysis import STOP_LIST, analysed_tokens, stems
 from kb.search.documents import META_ID
 from kb.search.facets import FACETS, FacetArrays
-from kb.search.glossary import describe
+from kb.search.glossary import ShownWord, describe
 from kb.search.store import IndexStore, load_segment_terms
 from kb.search.termindex import TermView
 
@@ -53,7 +53,7 @@ class SearchResults:
     corrected_from: str | None = None  # nothing matched what was typed; these are for the suggestion
     # Words of the query also searched in the other language: (word, its counterparts), as the glossary
     # writes them.
-    also_searched: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    also_searched: list[tuple[ShownWord, list[ShownWord]]] = dataclasses.field(default_factory=list)
 
 
 class SearchEngine:
