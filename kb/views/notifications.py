@@ -40,6 +40,7 @@ def mark_all_read():
 
 
 def _back_to_the_list() -> str:
-    """The page of the list the form was on (a bad value falls back to the first page)."""
+    """The list as the form was on it: its page and view (bad values fall back to the first page of all)."""
     page = request.form.get("page", "")
-    return url_for(".index", page=int(page)) if page.isdigit() and int(page) > 1 else url_for(".index")
+    return url_for(".index", page=int(page) if page.isdigit() and int(page) > 1 else None,
+                   show="unread" if request.form.get("show") == "unread" else None)

@@ -192,7 +192,7 @@ def test_term_arrays_are_opened_without_the_ast_module_so_threads_can_open_segme
         assert np.array_equal(field.lengths, expected[f"{name}.lengths"])
 
 
-def test_a_term_index_with_a_header_it_cannot_map_is_refused_naming_the_file(app, make_case, tmp_path):
+def test_a_term_index_with_a_header_it_cannot_map_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "MAIN_x.kbterms"
     with path.open("wb") as handle:  # an array of Python objects has no fixed layout to map
         np.savez(handle, meta=np.array([1, 2], dtype=np.int64), words=np.array(["a"], dtype=object))

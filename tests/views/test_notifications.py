@@ -56,8 +56,12 @@ def test_every_notification_is_reachable_a_page_at_a_time_and_unread_ones_on_the
 
     response = post(client, f"/notifications/{items[0].id}/read", {"page": "2"})
     assert response.headers["Location"].endswith(f"/notifications?page=2#notification-{items[0].id}")
-    assert notifications.unread_count(user) == 9
+    response = post(client, f"/notifications/{items[1].id}/read", {"page": "1", "show": "unread"})
+    assert response.headers["Location"].endswith(f"/notifications?show=unread#notification-{items[1].id}")
+    assert notifications.unread_count(user) == 8
     assert client.get("/notifications?page=0").status_code == 400
+    beyond = visible_text(client.get("/notifications?page=3"))
+    assert "There is no page 3." in beyond and "No notifications yet" not in beyond
 
 
 def test_workflow_events_arrive_as_notifications_linking_to_the_submission(client, make_user, make_submission,
