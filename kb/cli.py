@@ -89,8 +89,9 @@ def content_import(folder: Path):
     for public_id in report.kept:
         log.warning("%s: not imported: the case has versions written on the site, which an import never "
                     "overwrites (edit it there, or give the file a free id)", public_id)
-    log.info("cases: %d created, %d updated, %d unchanged, %d kept as the site has them, %d failed",
-             len(report.created), len(report.updated), len(report.unchanged), len(report.kept), len(report.errors))
+    log.info("cases: %d created, %d updated, %d unchanged, %d kept as the site has them; site pages: %d written; "
+             "%d files failed", len(report.created), len(report.updated), len(report.unchanged), len(report.kept),
+             len(report.pages_written), len(report.errors))
     applied = search.sync(blocking=True)
     log.info("search index: %d pending changes applied", applied)
     if not report.ok:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_PATTERN = re.compile(r"^[a-z0-9\u0900-\u0963\u0966-\u097f]+(?:-[a-z0-9\u0900-\u0963\u0966-\u097f]+)*$")
 MAX_TAGS = 12
+# The reason given for a required field left empty. A draft may leave such fields empty, so the
+# submission service tells them apart from malformed ones by this object (``reason is MISSING``).
+MISSING = _l("missing")
 FIRST_YEAR = 1980
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
 
@@ -79,6 +83,9 @@ class CaseDocument:
     links: list[dict]
     contacts: list[dict]
     body: str
+    # The title and summary in the case's other language (optional).
+    translated_title: str = ""
+    translated_summary: str = ""
 
     @property
     def public_id(self) -> str:
@@ -98,6 +105,7 @@ class ImportReport:
     updated: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
     kept: list[str] = dataclasses.field(default_factory=list)  # written on the site: the file is not applied
+    pages_written: list[str] = dataclasses.field(default_factory=list)  # the site's own pages (content/pages)
     errors: list[ContentError] = dataclasses.field(default_factory=list)
 
     @property
@@ -121,7 +129,7 @@ def load_taxonomy(folder: Path) -> tuple[int, int]:
         if not slug or not SLUG_PATTERN.match(str(slug)) or not name or category not in categories:
             raise ContentError(folder / "mmps.yml", {f"[{i}]": f"needs slug, name and category in {sorted(categories)}"})
         mmp = existing_mmps.get(slug) or Mmp(slug=slug)
-        mmp.name, mmp.category = _text(name), category
+        mmp.name, mmp.name_hi, mmp.category = _text(name), _text(row.get("name_hi") or ""), category
         mmp.ministry, mmp.since = _text(row.get("ministry") or ""), row.get("since")
         db.session.add(mmp)
     existing_states = {s.code: s for s in db.session.scalars(select(State))}
@@ -130,7 +138,7 @@ def load_taxonomy(folder: Path) -> tuple[int, int]:
         if not code or not name or kind not in kinds:
             raise ContentError(folder / "states.yml", {f"[{i}]": f"needs code, name and kind in {sorted(kinds)}"})
         state = existing_states.get(code) or State(code=code)
-        state.name, state.kind = _text(name), kind
+        state.name, state.name_hi, state.kind = _text(name), _text(row.get("name_hi") or ""), kind
         db.session.add(state)
     db.session.flush()
     return len(mmps), len(states)
@@ -180,89 +188,100 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     """Check every field of a case (front matter keys, plus the Markdown body) and return the canonical
     document, or raise ContentError naming each bad field. The submission workflow uses the same rules."""
     errors: dict[str, str] = {}
-    known = {"id", "slug", "title", "summary", "mmp", "state", "department", "year", "stage", "language",
-             "tags", "published", "outcomes", "links", "contacts"}
+    known = {"id", "slug", "title", "summary", "translated_title", "translated_summary", "mmp", "state",
+             "department", "year", "stage", "language", "tags", "published", "outcomes", "links", "contacts"}
     for key in sorted(set(meta) - known):
-        errors[str(key)] = "unknown key"
+        errors[str(key)] = _l("unknown key")
 
     number = 0
     public_id = str(meta.get("id") or "")
     id_match = PUBLIC_ID_PATTERN.match(public_id)
     if not public_id:
-        errors["id"] = "missing"
+        errors["id"] = MISSING
     elif not id_match or int(id_match.group(1)) == 0:
-        errors["id"] = f"'{public_id}' is not of the form KB-0001"
+        errors["id"] = _l("'%(value)s' is not of the form KB-0001", value=public_id)
     else:
         number = int(id_match.group(1))
 
     title = _text(meta.get("title"))
     if not title:
-        errors["title"] = "missing"
+        errors["title"] = MISSING
     elif not 5 <= len(title) <= 200:
-        errors["title"] = "must be 5 to 200 characters"
+        errors["title"] = _l("must be %(low)s to %(high)s characters", low=5, high=200)
 
     summary = _text(meta.get("summary"))
     if not summary:
-        errors["summary"] = "missing"
+        errors["summary"] = MISSING
     elif not 20 <= len(summary) <= 600:
-        errors["summary"] = "must be 20 to 600 characters"
+        errors["summary"] = _l("must be %(low)s to %(high)s characters", low=20, high=600)
+
+    translated_title = _text(meta.get("translated_title"))
+    if translated_title and not 5 <= len(translated_title) <= 200:
+        errors["translated_title"] = _l("must be %(low)s to %(high)s characters", low=5, high=200)
+    translated_summary = _text(meta.get("translated_summary"))
+    if translated_summary and not 20 <= len(translated_summary) <= 600:
+        errors["translated_summary"] = _l("must be %(low)s to %(high)s characters", low=20, high=600)
+    if translated_summary and not translated_title:
+        errors["translated_title"] = _l("a translated summary needs the translated title too")
 
     slug = meta.get("slug")
     if slug is None:
         slug = public_id.lower() if number else ""
     elif not isinstance(slug, str) or not SLUG_PATTERN.match(slug) or len(slug) > 120:
-        errors["slug"] = "use lowercase letters, digits and hyphens (at most 120 characters)"
+        errors["slug"] = _l("use lowercase letters, digits and hyphens (at most 120 characters)")
 
     mmp = meta.get("mmp")
     if not mmp:
-        errors["mmp"] = "missing"
+        errors["mmp"] = MISSING
     elif mmp not in mmp_slugs:
-        errors["mmp"] = f"unknown MMP slug '{mmp}'"
+        errors["mmp"] = _l("unknown MMP slug '%(value)s'", value=mmp)
 
     state = meta.get("state")
     if state is not None and state not in state_codes:
-        errors["state"] = f"unknown state code '{state}'"
+        errors["state"] = _l("unknown state code '%(value)s'", value=state)
 
     department = _text(meta.get("department"))
     if not department:
-        errors["department"] = "missing"
+        errors["department"] = MISSING
 
     year = meta.get("year")
     this_year = dt.date.today().year
     if year is None:
-        errors["year"] = "missing"
+        errors["year"] = MISSING
     elif isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= this_year:
-        errors["year"] = f"must be a whole year from {FIRST_YEAR} to {this_year}, not '{year}'"
+        errors["year"] = _l("must be a whole year from %(low)s to %(high)s, not '%(value)s'", low=FIRST_YEAR,
+                            high=this_year, value=year)
 
     stage = meta.get("stage")
     if stage not in {s.value for s in Stage}:
-        errors["stage"] = "missing" if stage is None else f"'{stage}' is not one of pilot, scaled, statewide, national"
+        errors["stage"] = MISSING if stage is None else _l(
+            "'%(value)s' is not one of pilot, scaled, statewide, national", value=stage)
 
     language = meta.get("language")
     if language not in {lang.value for lang in Language}:
-        errors["language"] = "missing" if language is None else f"'{language}' is not one of en, hi"
+        errors["language"] = MISSING if language is None else _l("'%(value)s' is not one of en, hi", value=language)
 
     tags = meta.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        errors["tags"] = "must be a list of words"
+        errors["tags"] = _l("must be a list of words")
         tags = []
     else:
         tags = sorted({_text(t).lower() for t in tags})
         bad = [t for t in tags if not TAG_PATTERN.match(t) or len(t) > 60]
         if bad:
-            errors["tags"] = f"'{bad[0]}' is not a lowercase hyphenated keyword"
+            errors["tags"] = _l("'%(value)s' is not a lowercase hyphenated keyword", value=bad[0])
         elif len(tags) > MAX_TAGS:
-            errors["tags"] = f"at most {MAX_TAGS} tags"
+            errors["tags"] = _l("at most %(limit)s tags", limit=MAX_TAGS)
 
     published = meta.get("published")
     if isinstance(published, str):
         try:
             published = dt.date.fromisoformat(published)
         except ValueError:
-            errors["published"] = f"'{published}' is not a date (YYYY-MM-DD)"
+            errors["published"] = _l("'%(value)s' is not a date (YYYY-MM-DD)", value=published)
             published = None
     elif published is not None and not isinstance(published, dt.date):
-        errors["published"] = "must be a date (YYYY-MM-DD)"
+        errors["published"] = _l("must be a date (YYYY-MM-DD)")
         published = None
     if isinstance(published, dt.datetime):
         published = published.date()
@@ -272,17 +291,19 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     contacts = _validate_contacts(meta.get("contacts"), errors)
 
     if not body:
-        errors["body"] = "missing"
+        errors["body"] = MISSING
     elif language in BODY_HEADINGS:
         headings = [section.heading for section in split_sections(body) if section.heading is not None]
         expected = BODY_HEADINGS[language]
         if headings != expected:
-            errors["body"] = "the body's '## ' headings must be, in order: " + ", ".join(expected)
+            errors["body"] = _l("the body's '## ' headings must be, in order: %(headings)s",
+                                headings=", ".join(expected))
 
     if errors:
         raise ContentError(path, errors)
     return CaseDocument(
-        path=str(path), number=number, slug=slug, title=title, summary=summary, mmp=mmp, state=state,
+        path=str(path), number=number, slug=slug, title=title, summary=summary, translated_title=translated_title,
+        translated_summary=translated_summary, mmp=mmp, state=state,
         department=department, year=year, stage=stage, language=language, tags=tags, published=published,
         outcomes=outcomes, links=links, contacts=contacts, body=body,
     )
@@ -292,12 +313,12 @@ def _validate_links(value: Any, errors: dict[str, str]) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list):
-        errors["links"] = "must be a list of {title, url}"
+        errors["links"] = _l("must be a list of {title, url}")
         return []
     links = []
     for i, item in enumerate(value, 1):
         if not isinstance(item, dict) or not _text(item.get("title")) or not is_web_url(item.get("url")):
-            errors[f"links[{i}]"] = "needs a title and an http(s) url"
+            errors[f"links[{i}]"] = _l("needs a title and an http(s) url")
             continue
         links.append({"title": _text(item["title"]), "url": item["url"].strip()})
     return links
@@ -307,25 +328,25 @@ def _validate_outcomes(value: Any, link_urls: set[str], errors: dict[str, str]) 
     if value is None:
         return []
     if not isinstance(value, list):
-        errors["outcomes"] = "must be a list of {label, before, after, unit, source}"
+        errors["outcomes"] = _l("must be a list of {label, before, after, unit, source}")
         return []
     outcomes = []
     for i, item in enumerate(value, 1):
         field = f"outcomes[{i}]"
         if not isinstance(item, dict) or not _text(item.get("label")):
-            errors[field] = "needs a label"
+            errors[field] = _l("needs a label")
             continue
         numbers = {}
         for key in ("before", "after"):
             number = item.get(key)
             if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
-                errors[field] = f"'{key}' must be a number"
+                errors[field] = _l("'%(key)s' must be a number", key=key)
             numbers[key] = number
         if numbers["before"] is None and numbers["after"] is None:
-            errors.setdefault(field, "needs a 'before' or an 'after' number")
+            errors.setdefault(field, _l("needs a 'before' or an 'after' number"))
         source = item.get("source")
         if source is not None and (not is_web_url(source) or source.strip() not in link_urls):
-            errors.setdefault(field, "'source' must be an http(s) url that is also listed in links")
+            errors.setdefault(field, _l("'source' must be an http(s) url that is also listed in links"))
         outcomes.append({
             "label": _text(item["label"]), "before": numbers["before"], "after": numbers["after"],
             "unit": _text(item.get("unit") or ""), "source": source.strip() if isinstance(source, str) else None,
@@ -337,18 +358,18 @@ def _validate_contacts(value: Any, errors: dict[str, str]) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list):
-        errors["contacts"] = "must be a list of {name, organization, email, phone, url}"
+        errors["contacts"] = _l("must be a list of {name, organization, email, phone, url}")
         return []
     contacts = []
     for i, item in enumerate(value, 1):
         if not isinstance(item, dict) or not _text(item.get("name")):
-            errors[f"contacts[{i}]"] = "needs a name"
+            errors[f"contacts[{i}]"] = _l("needs a name")
             continue
         url, email = item.get("url"), _text(item.get("email")) or None
         if url is not None and not is_web_url(url):
-            errors[f"contacts[{i}]"] = "'url' must be an http(s) url"
+            errors[f"contacts[{i}]"] = _l("'url' must be an http(s) url")
         elif email is not None and not is_email_address(email):
-            errors[f"contacts[{i}]"] = "'email' is not an email address"
+            errors[f"contacts[{i}]"] = _l("'email' is not an email address")
         contacts.append({
             "name": _text(item["name"]), "organization": _text(item.get("organization") or ""),
             "email": email, "phone": _text(item.get("phone")) or None,
@@ -389,6 +410,13 @@ def import_content(folder: Path, progress: Callable[[int, int], None] | None = N
     if taxonomy.is_dir():
         load_taxonomy(taxonomy)
         db.session.commit()
+    if (folder / "pages").is_dir():
+        from kb.services.site_pages import import_pages
+
+        pages = import_pages(folder / "pages")
+        db.session.commit()
+        report.pages_written = pages.written
+        report.errors.extend(pages.errors)
     mmp_slugs = set(db.session.scalars(select(Mmp.slug)))
     state_codes = set(db.session.scalars(select(State.code)))
 
@@ -474,6 +502,7 @@ def _mmp_id(slug: str) -> int:
 def fill_revision(revision: Revision, document: CaseDocument) -> None:
     """Write a validated document's content and classification into a revision."""
     revision.title, revision.summary, revision.body = document.title, document.summary, document.body
+    revision.translated_title, revision.translated_summary = document.translated_title, document.translated_summary
     revision.mmp_id = _mmp_id(document.mmp) if document.mmp else None
     revision.state = (db.session.scalar(select(State).where(State.code == document.state))
                       if document.state else None)
@@ -512,6 +541,7 @@ def _reference_revision(case: Case) -> Revision | None:
 def document_from_case(case: Case, revision: Revision) -> CaseDocument:
     return CaseDocument(
         path="", number=case.number, slug=case.slug, title=revision.title, summary=revision.summary,
+        translated_title=revision.translated_title or "", translated_summary=revision.translated_summary or "",
         mmp=revision.mmp.slug if revision.mmp else case.mmp.slug,
         state=revision.state.code if revision.state else None, department=revision.department,
         year=revision.year_started, stage=revision.stage, language=revision.language,
@@ -535,8 +565,12 @@ def _number(value: float | None) -> int | float | None:
 def render_case_file(document: CaseDocument) -> str:
     meta: dict[str, Any] = {
         "id": document.public_id, "slug": document.slug, "title": document.title, "summary": document.summary,
-        "mmp": document.mmp,
     }
+    if document.translated_title:
+        meta["translated_title"] = document.translated_title
+    if document.translated_summary:
+        meta["translated_summary"] = document.translated_summary
+    meta["mmp"] = document.mmp
     if document.state:
         meta["state"] = document.state
     meta.update({
@@ -561,9 +595,10 @@ def export_content(folder: Path, progress: Callable[[int, int], None] | None = N
     folder = Path(folder)
     (folder / "taxonomy").mkdir(parents=True, exist_ok=True)
     (folder / "cases").mkdir(parents=True, exist_ok=True)
-    mmps = [{"slug": m.slug, "name": m.name, "category": m.category, "ministry": m.ministry, "since": m.since}
-            for m in db.session.scalars(select(Mmp).order_by(Mmp.id))]
-    states = [{"code": s.code, "name": s.name, "kind": s.kind} for s in db.session.scalars(select(State).order_by(State.id))]
+    mmps = [{"slug": m.slug, "name": m.name, "name_hi": m.name_hi, "category": m.category, "ministry": m.ministry,
+             "since": m.since} for m in db.session.scalars(select(Mmp).order_by(Mmp.id))]
+    states = [{"code": s.code, "name": s.name, "name_hi": s.name_hi, "kind": s.kind}
+              for s in db.session.scalars(select(State).order_by(State.id))]
     (folder / "taxonomy" / "mmps.yml").write_text(yaml.safe_dump(mmps, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (folder / "taxonomy" / "states.yml").write_text(yaml.safe_dump(states, allow_unicode=True, sort_keys=False), encoding="utf-8")
     cases = list(db.session.scalars(

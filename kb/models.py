@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -53,6 +55,19 @@ class UTCDateTime(db.TypeDecorator):
         return value
 
 
+class LabelledEnum(str, enum.Enum):
+    """An enum whose members carry the name people read, translated (``Role.trainer.label``)."""
+
+    @property
+    def label(self):
+        return type(self).__labels__[self.value]
+
+    @classmethod
+    def labels(cls) -> dict:
+        """Every value with its label, in the enum's order (for choices in forms and templates)."""
+        return {member.value: member.label for member in cls}
+
+
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -61,15 +76,19 @@ def _in(column: str, values) -> str:
 # Taxonomy
 
 
-class MmpCategory(str, enum.Enum):
+class MmpCategory(LabelledEnum):
     central = "central"
     state = "state"
     integrated = "integrated"
 
+    __labels__ = {"central": _l("Central MMPs"), "state": _l("State MMPs"), "integrated": _l("Integrated MMPs")}
 
-class StateKind(str, enum.Enum):
+
+class StateKind(LabelledEnum):
     state = "state"
     ut = "ut"
+
+    __labels__ = {"state": _l("State"), "ut": _l("Union territory")}
 
 
 class Mmp(Model):
@@ -81,6 +100,7 @@ class Mmp(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_hi: Mapped[str] = mapped_column(String(200), default="", server_default="")
     category: Mapped[str] = mapped_column(String(20), index=True)
     ministry: Mapped[str] = mapped_column(String(300), default="")
     since: Mapped[int | None] = mapped_column(Integer)
@@ -95,6 +115,7 @@ class State(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(4), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(8))
 
 
@@ -102,17 +123,26 @@ class State(Model):
 # People
 
 
-class OrganizationKind(str, enum.Enum):
+class OrganizationKind(LabelledEnum):
     ati = "ati"
     state_department = "state_department"
     nodal_agency = "nodal_agency"
 
+    __labels__ = {
+        "ati": _l("Administrative Training Institute"), "state_department": _l("State department"),
+        "nodal_agency": _l("Nodal agency"),
+    }
 
-class Role(str, enum.Enum):
+
+class Role(LabelledEnum):
     trainer = "trainer"
     submitter = "submitter"
     reviewer = "reviewer"
     admin = "admin"
+
+    __labels__ = {
+        "trainer": _l("Trainer"), "submitter": _l("Submitter"), "reviewer": _l("Reviewer"), "admin": _l("Admin"),
+    }
 
 
 class Organization(Model):
@@ -137,6 +167,7 @@ class User(Model):
         CheckConstraint(_in("role", [r.value for r in Role]), name="role"),
         # Emails are stored lower-cased so that uniqueness is case-insensitive on every backend.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("language IN ('en', 'hi')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +183,8 @@ class User(Model):
     approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=db.true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The language of the user's email and notifications (chosen on the account page).
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
     organization: Mapped[Organization | None] = relationship()
     state: Mapped[State | None] = relationship()
@@ -249,19 +282,25 @@ class ApiToken(Model):
 # Cases
 
 
-class Stage(str, enum.Enum):
+class Stage(LabelledEnum):
     pilot = "pilot"
     scaled = "scaled"
     statewide = "statewide"
     national = "national"
 
+    __labels__ = {
+        "pilot": _l("Pilot"), "scaled": _l("Scaled up"), "statewide": _l("Statewide"), "national": _l("National"),
+    }
 
-class Language(str, enum.Enum):
+
+class Language(LabelledEnum):
     en = "en"
     hi = "hi"
 
+    __labels__ = {"en": "English", "hi": "हिन्दी"}  # each in its own language, as a language switch names them
 
-class RevisionStatus(str, enum.Enum):
+
+class RevisionStatus(LabelledEnum):
     """Where one revision stands. The review workflow (kb.workflow) moves revisions between these."""
 
     draft = "draft"
@@ -272,6 +311,19 @@ class RevisionStatus(str, enum.Enum):
     superseded = "superseded"  # was published; a later version replaced it
     rejected = "rejected"
     archived = "archived"  # was published; withdrawn from the public
+
+    __labels__ = {
+        "draft": _l("Draft"), "submitted": _l("Submitted"), "in_review": _l("In review"),
+        "changes_requested": _l("Changes requested"), "published": _l("Published"), "superseded": _l("Superseded"),
+        "rejected": _l("Rejected"), "archived": _l("Archived"),
+    }
+
+
+class LocalText(NamedTuple):
+    """A text and the language it is written in (for the element's ``lang`` attribute)."""
+
+    text: str
+    language: str
 
 
 PUBLIC_ID_PATTERN = re.compile(r"^KB-(\d{4,})$")
@@ -374,6 +426,10 @@ class Revision(Model):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
+    # The title and summary in the case's other language (Hindi for an English case, English for a
+    # Hindi one), optional: what the other interface shows, and searched like the originals.
+    translated_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    translated_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     body: Mapped[str] = mapped_column(Text)
     # The classification this version proposes; copied onto the Case when it is published.
     mmp_id: Mapped[int | None] = mapped_column(ForeignKey("mmps.id"))
@@ -409,6 +465,23 @@ class Revision(Model):
     @property
     def tag_names(self) -> list[str]:
         return self.tag_list.split() if self.tag_list else []
+
+    @property
+    def other_language(self) -> str:
+        return Language.hi.value if self.language == Language.en.value else Language.en.value
+
+    def title_in(self, language: str) -> LocalText:
+        """The title to show to a reader of ``language``: the translation if the case has one in that
+        language, else the original (each with the language it is written in, for ``lang``)."""
+        if language != self.language and self.translated_title:
+            return LocalText(self.translated_title, self.other_language)
+        return LocalText(self.title, self.language)
+
+    def summary_in(self, language: str) -> LocalText:
+        if language != self.language and self.translated_summary:
+            return LocalText(self.translated_summary, self.other_language)
+        return LocalText(self.summary, self.language)
+
     outcomes: Mapped[list[OutcomeFigure]] = relationship(
         order_by="OutcomeFigure.position", cascade="all, delete-orphan"
     )
@@ -608,22 +681,31 @@ class SearchOutboxState(Model):
 # Adoption and teaching: what training institutes and states do with a published case
 
 
-class TrainingMode(str, enum.Enum):
+class TrainingMode(LabelledEnum):
     classroom = "classroom"
     online = "online"
     field_visit = "field_visit"
 
+    __labels__ = {"classroom": _l("Classroom"), "online": _l("Online"), "field_visit": _l("Field visit")}
 
-class ReplicationStatus(str, enum.Enum):
+
+class ReplicationStatus(LabelledEnum):
     exploring = "exploring"
     piloting = "piloting"
     adopted = "adopted"
     discontinued = "discontinued"
 
+    __labels__ = {
+        "exploring": _l("Exploring"), "piloting": _l("Piloting"), "adopted": _l("Adopted"),
+        "discontinued": _l("Discontinued"),
+    }
 
-class PackVisibility(str, enum.Enum):
+
+class PackVisibility(LabelledEnum):
     institute = "institute"  # only the institute's own people see it
     public = "public"
+
+    __labels__ = {"institute": _l("Private to the institute"), "public": _l("Public")}
 
 
 class TrainingUse(Model):
@@ -816,3 +898,79 @@ class CoursePackItem(Model):
 
     pack: Mapped[CoursePack] = relationship(back_populates="items")
     case: Mapped[Case] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The site's own pages (GIGW) and visitors' feedback
+
+
+class SitePage(Model):
+    """One of the site's own pages (About, Contact, the policies, Help) in one language, imported from
+    ``content/pages/<slug>.<language>.md`` so that a deploying department edits text, not code."""
+
+    __tablename__ = "site_pages"
+    __table_args__ = (
+        UniqueConstraint("slug", "language", name="uq_site_pages_slug_language"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(400), default="")
+    body: Mapped[str] = mapped_column(Text)
+    updated_on: Mapped[dt.date] = mapped_column(db.Date)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FeedbackCategory(LabelledEnum):
+    general = "general"
+    content = "content"
+    accessibility = "accessibility"  # a barrier to report (the accessibility statement points here)
+    technical = "technical"
+
+    __labels__ = {
+        "general": _l("General question or suggestion"), "content": _l("About a case study"),
+        "accessibility": _l("An accessibility barrier"), "technical": _l("A technical problem"),
+    }
+
+
+class FeedbackStatus(LabelledEnum):
+    new = "new"
+    answered = "answered"
+    closed = "closed"
+
+    __labels__ = {"new": _l("New"), "answered": _l("Answered"), "closed": _l("Closed")}
+
+
+class Feedback(Model):
+    """A message sent through the feedback form. ``sender_key`` is a keyed hash of the sender's address,
+    kept only to limit how often one address may write (the address itself is never stored)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(_in("category", [c.value for c in FeedbackCategory]), name="category"),
+        CheckConstraint(_in("status", [s.value for s in FeedbackStatus]), name="status"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
+        Index("ix_feedback_sender_created", "sender_key", "created_at"),
+        Index("ix_feedback_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    category: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    page_url: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    sender_key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default=FeedbackStatus.new.value)
+    reply_note: Mapped[str] = mapped_column(Text, default="")
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])

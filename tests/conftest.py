@@ -300,6 +300,8 @@ def make_user(app, make_org):
 SUBMISSION = {
     "title": "Doorstep delivery of land record copies",
     "summary": "Village officers print certified land record copies at the citizen's doorstep.",
+    "translated_title": "भूमि अभिलेख की प्रतियाँ घर पर",
+    "translated_summary": "ग्राम अधिकारी भूमि अभिलेख की प्रमाणित प्रतियाँ नागरिक के घर पर ही छापकर देते हैं।",
     "body": SAMPLE_BODY, "mmp": "land-records", "state": "KA", "department": "Revenue Department",
     "year": 2019, "stage": "pilot", "language": "en", "tags": ["doorstep", "land-records"],
     "outcomes": [{"label": "Days to get a copy", "before": 12, "after": 1, "unit": "days",
@@ -377,12 +379,25 @@ def api_token(app):
 
 @pytest.fixture
 def form_token():
-    """The CSRF token that a page's forms carry (every page has one: the header's language form), as a
-    browser would submit it: ``form_token(client, "/login")``."""
+    """The CSRF token that a page's forms carry, as a browser would submit it: ``form_token(client,
+    "/login")``. Without a path: the logout form's (logged in) or the login form's (logged out)."""
+
+    return csrf_token_for
+
+
+def csrf_token_for(client, path: str | None = None) -> str:
+    """A CSRF token of the client's session, read from a form on ``path`` as a browser would (without a
+    path: the logout form when logged in, else the login form)."""
+    for page in ([path] if path else ["/account", "/login"]):
+        found = csrf_token_in(client.get(page).get_data(as_text=True))
+        if found:
+            return found
+    raise AssertionError(f"no form with a CSRF token on {path or '/account or /login'}")
+
+
+def csrf_token_in(html: str) -> str | None:
+    """The CSRF token of the first form in a page (None if it has no form with one)."""
     import re
 
-    def token(client, path: str = "/") -> str:
-        html = client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-    return token
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return match.group(1) if match else None

@@ -59,6 +59,9 @@ _CONTACT = obj({"name": STRING, "organization": STRING, "email": nullable(STRING
 _FIELDS_IN = {
     "title": {"type": "string", "maxLength": 300},
     "summary": STRING,
+    "translated_title": {"type": "string", "maxLength": 300,
+                         "description": "the title in the case's other language (Hindi for an English case); optional"},
+    "translated_summary": {"type": "string", "description": "the summary in the case's other language; optional"},
     "body": {"type": "string", "description": "Markdown, with the six headings of content/README.md "
                                               "(Problem, Solution, Technology, Impact, Lessons, How to replicate)"},
     "mmp": {"type": "string", "description": "an MMP slug from GET /taxonomy"},
@@ -76,7 +79,8 @@ assert set(_FIELDS_IN) == set(submissions.EDITABLE_FIELDS), "document every edit
 
 # The same fields as a submission returns them: a draft may leave any of them empty.
 _FIELDS_OUT = {
-    "title": STRING, "summary": STRING, "body": STRING, "mmp": nullable(STRING), "state": nullable(STRING),
+    "title": STRING, "summary": STRING, "translated_title": STRING, "translated_summary": STRING, "body": STRING,
+    "mmp": nullable(STRING), "state": nullable(STRING),
     "department": STRING, "year": nullable(INTEGER), "stage": nullable(STRING), "language": STRING,
     "tags": {"type": "array", "items": STRING}, "outcomes": {"type": "array", "items": ref("Outcome")},
     "links": {"type": "array", "items": ref("Link")}, "contacts": {"type": "array", "items": ref("Contact")},

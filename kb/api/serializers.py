@@ -29,6 +29,8 @@ def case_detail(case: Case) -> dict:
         "id": case.public_id,
         "title": revision.title,
         "summary": revision.summary,
+        "translated_title": revision.translated_title or "",
+        "translated_summary": revision.translated_summary or "",
         "body": revision.body,
         "body_html": str(render_markdown(revision.body)),
         "mmp": case.mmp.slug,

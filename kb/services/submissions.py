@@ -16,12 +16,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
-from kb.content import ContentError, fill_revision, validate_case_meta
+from kb.content import MISSING, ContentError, fill_revision, validate_case_meta
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
@@ -43,11 +44,18 @@ from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, check_transitio
 
 # The fields a submitter may set. Anything else in a request (status, organization, author, ...) is
 # ignored: it is not theirs to set.
-EDITABLE_FIELDS = ("title", "summary", "body", "mmp", "state", "department", "year", "stage", "language",
-                   "tags", "outcomes", "links", "contacts")
+EDITABLE_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state",
+                   "department", "year", "stage", "language", "tags", "outcomes", "links", "contacts")
 # A draft may be incomplete, but it needs a title and an MMP to be filed under.
 REQUIRED_FOR_DRAFT = ("title", "mmp")
 MAX_COMMENT = 10_000
+# A status inside a sentence ("the submission is in review").
+STATUS_IN_SENTENCE = {
+    RevisionStatus.draft.value: _l("draft"), RevisionStatus.submitted.value: _l("submitted"),
+    RevisionStatus.in_review.value: _l("in review"), RevisionStatus.changes_requested.value: _l("changes requested"),
+    RevisionStatus.published.value: _l("published"), RevisionStatus.superseded.value: _l("superseded"),
+    RevisionStatus.rejected.value: _l("rejected"), RevisionStatus.archived.value: _l("archived"),
+}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -58,7 +66,7 @@ def find_case(public_id: str) -> Case:
     match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
     case = db.session.scalar(select(Case).where(Case.number == int(match.group(1)))) if match else None
     if case is None or not case.revisions:
-        raise NotFound(f"No submission {public_id}.")
+        raise NotFound(_l("No submission %(id)s.", id=public_id))
     return case
 
 
@@ -82,9 +90,10 @@ def list_submissions(user: User | None, *, status: str | None = None, page: int 
     """The submissions the user may see: their organisation's (a reviewer or admin: all they may see),
     newest change first, optionally by the working revision's status."""
     if status is not None and status not in {s.value for s in RevisionStatus}:
-        raise ValidationError("Unknown status.", {"status": f"'{status}' is not a submission status"})
+        raise ValidationError(_l("Unknown status."), {"status": _l("'%(value)s' is not a submission status",
+                                                                       value=status)})
     if user is None or not user.can_act:
-        raise Forbidden("Log in to see submissions.")
+        raise Forbidden(_l("Log in to see submissions."))
     newest = (select(Revision.case_id, func.max(Revision.number).label("number"))
               .group_by(Revision.case_id).subquery())
     query = (select(Case).join(newest, newest.c.case_id == Case.id)
@@ -108,7 +117,7 @@ def list_submissions(user: User | None, *, status: str | None = None, page: int 
 def review_queue(user: User | None, *, mmp: str | None = None, state: str | None = None) -> list[Case]:
     """Submitted and in-review cases, oldest submission first, that this reviewer may see."""
     if not permissions.can_use_review_queue(user):
-        raise Forbidden("Only reviewers and admins have a review queue.")
+        raise Forbidden(_l("Only reviewers and admins have a review queue."))
     query = (select(Case).join(Revision, Revision.case_id == Case.id)
              .where(Revision.status.in_([RevisionStatus.submitted.value, RevisionStatus.in_review.value])))
     if mmp:
@@ -172,7 +181,7 @@ def content_when_sent_back(revision: Revision) -> SentBack | None:
 def create_submission(user: User | None, data: dict[str, Any]) -> Case:
     """A new case in ``draft``, belonging to the submitter's organisation, with a fresh public id."""
     if not permissions.can_create_submission(user):
-        raise Forbidden("Only a submitter of a state department or a nodal agency may submit cases.")
+        raise Forbidden(_l("Only a submitter of a state department or a nodal agency may submit cases."))
     document = _validated(data, complete=False)
     for attempt in range(5):
         number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
@@ -187,7 +196,7 @@ def create_submission(user: User | None, data: dict[str, Any]) -> Case:
             continue
         break
     else:  # pragma: no cover - five collisions in a row
-        raise Conflict("Could not allocate a case number; try again.")
+        raise Conflict(_l("Could not allocate a case number; try again."))
     revision = Revision(case=case, number=1, status=RevisionStatus.draft.value, author=user,
                         title="", summary="", body="")
     db.session.add(revision)
@@ -206,15 +215,17 @@ def update_submission(user: User | None, public_id: str, data: dict[str, Any], *
     permissions.authorize(user, "edit", case)
     revision = case.working_revision
     if revision.status not in EDITABLE_STATES:
-        raise Conflict(f"Cannot edit: the submission is {revision.status.replace('_', ' ')}; "
-                       "only a draft or a submission with changes requested can be edited.")
+        raise Conflict(_l("Cannot edit: the submission is %(status)s; only a draft or a submission with changes "
+                          "requested can be edited.", status=STATUS_IN_SENTENCE[revision.status]))
     _check_lock(revision, lock_version)
-    document = _validated({**submission_fields(revision), **_only_editable(data)}, complete=False)
+    before = submission_fields(revision)
+    document = _validated({**before, **_only_editable(data)}, complete=False)
     _lock(revision)
     _write_revision(revision, document)
     if not case.is_published:
         _copy_draft_classification(case, revision)
-    changed = sorted(key for key in _only_editable(data))
+    # The audit trail names only what the edit really changed (a form posts every field).
+    changed = changed_fields(before, submission_fields(revision))
     db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="edit",
                                from_status=revision.status, to_status=revision.status,
                                note="changed: " + ", ".join(changed) if changed else ""))
@@ -230,15 +241,15 @@ def open_new_revision(user: User | None, public_id: str) -> Case:
     # is 404 to those who may not see it. Permission comes before state, as for every other action: a
     # reviewer gets 403 whatever the state, and only the case's own submitters hear that it is not published.
     if not case.is_published and not permissions.can_view_submission(user, case):
-        raise NotFound(f"No case {public_id}.")
+        raise NotFound(_l("No case %(id)s.", id=public_id))
     if not permissions.may(user, "new_revision", case):
         raise Forbidden(permissions._FORBIDDEN_REASONS["new_revision"])
     if not case.is_published:
-        raise Conflict("Only a published case can get a new version; this one is not published.")
+        raise Conflict(_l("Only a published case can get a new version; this one is not published."))
     working = case.working_revision
     if working.status in OPEN_STATES:
-        raise Conflict(f"Version {working.number} is already open ({working.status.replace('_', ' ')}); "
-                       "finish it before starting another.")
+        raise Conflict(_l("Version %(number)s is already open (%(status)s); finish it before starting another.",
+                          number=working.number, status=STATUS_IN_SENTENCE[working.status]))
     source = case.published_revision
     revision = Revision(case=case, number=working.number + 1, status=RevisionStatus.draft.value, author=user,
                         title="", summary="", body="")
@@ -254,14 +265,15 @@ def open_new_revision(user: User | None, public_id: str) -> Case:
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict("Another new version was opened at the same moment.") from None
+        raise Conflict(_l("Another new version was opened at the same moment.")) from None
     return case
 
 
 def submission_fields(revision: Revision) -> dict[str, Any]:
     """The editable fields of a revision, in the shape create/update accept (and the API returns)."""
     return {
-        "title": revision.title, "summary": revision.summary, "body": revision.body,
+        "title": revision.title, "summary": revision.summary, "translated_title": revision.translated_title or "",
+        "translated_summary": revision.translated_summary or "", "body": revision.body,
         "mmp": revision.mmp.slug if revision.mmp else None,
         "state": revision.state.code if revision.state else None,
         "department": revision.department, "year": revision.year_started, "stage": revision.stage,
@@ -278,6 +290,11 @@ def submission_fields(revision: Revision) -> dict[str, Any]:
 # The workflow
 
 
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields whose values differ, in the order of EDITABLE_FIELDS (blank and missing are equal)."""
+    return [key for key in EDITABLE_FIELDS if (before.get(key) or None) != (after.get(key) or None)]
+
+
 def take_action(user: User | None, public_id: str, action: str, *, note: str | None = None,
                 lock_version: int | None = None) -> Case:
     """Apply one workflow action (submit, withdraw, claim, request_changes, approve, reject, archive)."""
@@ -292,7 +309,7 @@ def take_action(user: User | None, public_id: str, action: str, *, note: str | N
     if action == "submit":
         problems = completeness_problems(revision)
         if problems:
-            raise ValidationError("The case is not complete enough to submit.", problems)
+            raise ValidationError(_l("The case is not complete enough to submit."), problems)
     from_status = revision.status
     now = utcnow()
     _lock(revision)
@@ -333,10 +350,12 @@ def save_checklist(user: User | None, public_id: str, checklist: dict[str, Any])
     permissions.authorize(user, "approve", case)  # the one who decides keeps the checklist
     revision = case.working_revision
     if revision.status != RevisionStatus.in_review.value:
-        raise Conflict(f"The checklist is kept during review; the submission is {revision.status.replace('_', ' ')}.")
+        raise Conflict(_l("The checklist is kept during review; the submission is %(status)s.",
+                          status=STATUS_IN_SENTENCE[revision.status]))
     unknown = sorted(set(checklist) - set(CHECKLIST))
     if unknown:
-        raise ValidationError("Unknown checklist item.", {"checklist": f"unknown item '{unknown[0]}'"})
+        raise ValidationError(_l("Unknown checklist item."), {"checklist": _l("unknown item '%(value)s'",
+                                                                              value=unknown[0])})
     _lock(revision)
     revision.checklist = {key: bool(checklist.get(key)) for key in CHECKLIST}
     db.session.flush()
@@ -348,9 +367,10 @@ def add_comment(user: User | None, public_id: str, body: str) -> Comment:
     permissions.authorize(user, "comment", case)
     body = (body or "").strip()
     if not body:
-        raise ValidationError("The comment is empty.", {"body": "missing"})
+        raise ValidationError(_l("The comment is empty."), {"body": MISSING})
     if len(body) > MAX_COMMENT:
-        raise ValidationError("The comment is too long.", {"body": f"at most {MAX_COMMENT} characters"})
+        raise ValidationError(_l("The comment is too long."), {"body": _l("at most %(limit)s characters",
+                                                                          limit=MAX_COMMENT)})
     comment = Comment(case_id=case.id, revision_id=case.working_revision.id, author=user, body=body)
     db.session.add(comment)
     db.session.flush()
@@ -402,12 +422,12 @@ def _validated(data: dict[str, Any], *, complete: bool, public_id: str = "KB-000
     if not complete:
         # A draft is work in progress: only what is malformed (not what is missing or unfinished) stops it.
         fields = {key: reason for key, reason in fields.items()
-                  if key in REQUIRED_FOR_DRAFT or (reason != "missing" and key != "body")}
+                  if key in REQUIRED_FOR_DRAFT or (reason is not MISSING and key != "body")}
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     # An incomplete but well-formed draft: keep what was given, as the rules would have normalised it.
     lenient = {**meta}
-    for key in ("title", "summary", "department"):
+    for key in ("title", "summary", "translated_title", "translated_summary", "department"):
         lenient[key] = str(lenient.get(key) or "").strip()
     lenient.setdefault("language", "en")
     lenient["tags"] = sorted({str(t).strip().lower() for t in lenient.get("tags") or []})
@@ -427,7 +447,10 @@ def _write_revision(revision: Revision, values: dict[str, Any]) -> None:
     from kb.content import CaseDocument
 
     document = CaseDocument(
-        path="", number=0, slug="", title=values["title"], summary=values["summary"], mmp=values["mmp"],
+        path="", number=0, slug="", title=values["title"], summary=values["summary"],
+        translated_title=values.get("translated_title") or "",
+        translated_summary=values.get("translated_summary") or "",
+        mmp=values["mmp"],
         state=values["state"], department=values["department"], year=values["year"], stage=values["stage"],
         language=values["language"], tags=values["tags"], published=None, outcomes=values["outcomes"],
         links=values["links"], contacts=values["contacts"], body=values["body"],
@@ -448,8 +471,9 @@ def _copy_draft_classification(case: Case, revision: Revision) -> None:
 
 def _check_lock(revision: Revision, lock_version: int | None) -> None:
     if lock_version is not None and int(lock_version) != revision.lock_version:
-        raise Conflict("This submission changed since you loaded it; reload it and try again.",
-                       {"lock_version": f"is {revision.lock_version}, you sent {lock_version}"})
+        raise Conflict(_l("This submission changed since you loaded it; reload it and try again."),
+                       {"lock_version": _l("is %(current)s, you sent %(sent)s", current=revision.lock_version,
+                                           sent=lock_version)})
 
 
 def _lock(revision: Revision) -> None:
@@ -461,4 +485,5 @@ def _lock(revision: Revision) -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("Someone else acted on this submission at the same moment; reload it and try again.") from None
+        raise Conflict(_l(
+            "Someone else acted on this submission at the same moment; reload it and try again.")) from None

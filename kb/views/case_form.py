@@ -22,7 +22,8 @@ from kb.content import BODY_HEADINGS
 from kb.models import Revision
 from kb.services.submissions import submission_fields
 
-SCALAR_FIELDS = ("title", "summary", "body", "mmp", "state", "department", "year", "stage", "language", "tags")
+SCALAR_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state", "department",
+                 "year", "stage", "language", "tags")
 ROW_FIELDS = {
     "outcomes": ("label", "before", "after", "unit", "source"),
     "links": ("title", "url"),
@@ -32,7 +33,8 @@ BLANK_ROWS = {"outcomes": 3, "links": 3, "contacts": 2}
 _ROW_KEY = re.compile(r"^(outcomes|links|contacts)-(\d{1,3})-([a-z]+)$")
 
 FIELD_LABELS = {
-    "title": _l("Title"), "summary": _l("Summary"), "body": _l("Case study text"), "mmp": _l("Mission Mode Project"),
+    "title": _l("Title"), "summary": _l("Summary"), "translated_title": _l("Title in the other language"),
+    "translated_summary": _l("Summary in the other language"), "body": _l("Case study text"), "mmp": _l("Mission Mode Project"),
     "state": _l("State / UT"), "department": _l("Department"), "year": _l("Year started"), "stage": _l("Stage"),
     "language": _l("Language"), "tags": _l("Tags"), "outcomes": _l("Outcome figures"),
     "links": _l("Sources and links"), "contacts": _l("Contacts"), "file": _l("File"), "note": _l("Note"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import csrf_token_for
+
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
@@ -18,15 +20,12 @@ def visible_text(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
-def csrf_token(client, path: str = "/help/search") -> str:
+def csrf_token(client, path: str | None = None) -> str:
     """A CSRF token of the client's session, read from a form on a page, as a browser would."""
-    page = text_of(client.get(path))
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, f"no form with a CSRF token on {path}"
-    return match.group(1)
+    return csrf_token_for(client, path)
 
 
-def post(client, path: str, data: dict | None = None, *, token_from: str = "/help/search", **kwargs):
+def post(client, path: str, data: dict | None = None, *, token_from: str | None = None, **kwargs):
     """POST a form with the session's CSRF token (as the browser sends it with every form)."""
     data = dict(data or {})
     data.setdefault("csrf_token", csrf_token(client, token_from))
@@ -48,6 +47,7 @@ def form_fields(submission: dict) -> dict:
     """A complete submission (tests/conftest.py SUBMISSION) as the case form posts it."""
     data = {key: submission[key] for key in ("title", "summary", "body", "mmp", "state", "department", "stage",
                                              "language")}
+    data.update({key: submission.get(key, "") for key in ("translated_title", "translated_summary")})
     data["year"] = str(submission["year"])
     data["tags"] = ", ".join(submission["tags"])
     for i, outcome in enumerate(submission.get("outcomes", [])):
