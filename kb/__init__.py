@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kb import i18n
 from kb.config import PROJECT_ROOT, load_settings
 from kb.extensions import babel, csrf, db, login_manager, migrate
 
@@ -20,10 +21,11 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = i18n.LanguageAwareFlask(__name__, instance_relative_config=False)
     app.config.update(load_settings(config))
     app.json.sort_keys = False
     configure_proxy(app)
+    i18n.register(app)
     configure_logging(app)
     configure_extensions(app)
     register_blueprints(app)
@@ -71,7 +73,8 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.ensure_catalogues_compiled(app)
     login_manager.init_app(app)
 
     from kb import search
@@ -89,20 +92,6 @@ def configure_extensions(app: Flask) -> None:
 
     login_manager.login_view = "auth.login"
     login_manager.unauthorized_handler(ask_to_log_in)
-
-
-def select_locale() -> str:
-    """The visitor's chosen language (cookie), else the best match of their browser's languages; outside
-    a request (the CLI, services called from it) the default language."""
-    from flask import current_app, has_request_context
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["KB_LANGUAGES"]
-    chosen = request.cookies.get("kb_lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -133,6 +122,10 @@ def register_blueprints(app: Flask) -> None:
     from kb.views.teach import teach
 
     app.register_blueprint(teach)
+
+    from kb.views.site import site
+
+    app.register_blueprint(site)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -34,6 +34,14 @@ def _secret_key(folder: Path) -> str:
     return key
 
 
+# The deploying department's identity. Those with an _HI variant may be given in Hindi too.
+OWNER_SETTINGS = (
+    "KB_OWNER_NAME", "KB_OWNER_NAME_HI", "KB_OWNER_ADDRESS", "KB_OWNER_ADDRESS_HI", "KB_OWNER_EMAIL",
+    "KB_OWNER_PHONE", "KB_OWNER_URL", "KB_WIM_NAME", "KB_WIM_NAME_HI", "KB_WIM_DESIGNATION",
+    "KB_WIM_DESIGNATION_HI", "KB_WIM_EMAIL", "KB_WIM_PHONE",
+)
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -73,10 +81,15 @@ def load_settings(overrides: dict | None = None) -> dict:
         "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
         "KB_INDEX_SYNC": os.environ.get("KB_INDEX_SYNC", "inline"),
         "KB_INDEX_PROCESSES": _whole_number("KB_INDEX_PROCESSES", default_index_processes()),
-        "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "kb — e-Governance Knowledge Repository"),
+        "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "e-Governance Knowledge Repository"),
+        "KB_SITE_NAME_HI": os.environ.get("KB_SITE_NAME_HI", "ई-गवर्नेंस ज्ञान भंडार"),
         "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),
-        "BABEL_DEFAULT_LOCALE": "en",
-        "KB_LANGUAGES": ["en", "hi"],
+        # Who owns the site (GIGW): shown in the footer and on the About and Contact pages. Unset values
+        # show as marked gaps, so a site that is not yet configured says what a deployer must fill in.
+        **{name: os.environ.get(name, "").strip() for name in OWNER_SETTINGS},
+        # Indian formats (dates, lakh/crore grouping) for both languages; times are shown in IST.
+        "BABEL_DEFAULT_LOCALE": "en_IN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("KB_SECURE_COOKIES", env != "development"),

@@ -43,3 +43,14 @@ class TooLarge(KbError):
 
     status = 413
     code = "too_large"
+
+
+class TooManyRequests(KbError):
+    """Too many attempts from one sender in a while; ``retry_after`` says how many seconds to wait."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, *, retry_after: int = 60):
+        super().__init__(message, fields)
+        self.retry_after = retry_after

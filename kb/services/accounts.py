@@ -20,11 +20,13 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from kb import permissions
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
+from kb.i18n import LANGUAGES, in_language
 from kb.models import Organization, OrganizationKind, Role, State, User
 from kb.validation import is_email_address
 
@@ -182,12 +184,14 @@ def create_user(*, email: str, name: str, role: str, org_slug: str | None = None
     return user
 
 
-def register_user(*, email: str, name: str, password: str, role: str, org_slug: str | None) -> User | None:
+def register_user(*, email: str, name: str, password: str, role: str, org_slug: str | None,
+                  language: str = "en") -> User | None:
     """Self-registration: an account that cannot log in or act until an admin approves it.
 
     Only trainers (of an ATI) and submitters (of a state department or a nodal agency) may register.
     Every admin is notified. When the email is already registered nothing is created and that address is
-    told instead, so the answer to the visitor is the same either way (returns None then).
+    told instead, so the answer to the visitor is the same either way (returns None then). ``language``
+    (the interface the visitor registered in) is kept for the account's mail and notifications.
     """
     from kb.services import notifications
 
@@ -202,22 +206,26 @@ def register_user(*, email: str, name: str, password: str, role: str, org_slug: 
                          else _("a submitter belongs to a state department or a nodal agency"))
     if fields:
         raise ValidationError(_("Please correct the marked fields."), fields)
-    if _user_by_email(email) is not None:
-        notifications.queue_email(email, subject=_("[kb] Someone tried to register with this address"), body=_(
-            "Someone asked to register a kb account with this email address, which already has an account.\n"
-            "If it was you, log in, or reset your password from the login page. If not, you can ignore "
-            "this message; nothing was changed.\n"))
+    existing = _user_by_email(email)
+    if existing is not None:
+        with in_language(existing.language):
+            notifications.queue_email(email, subject=_("[kb] Someone tried to register with this address"), body=_(
+                "Someone asked to register a kb account with this email address, which already has an account.\n"
+                "If it was you, log in, or reset your password from the login page. If not, you can ignore "
+                "this message; nothing was changed.\n"))
         log.info("registration refused for an existing email (the owner was told)")
         return None
     user = User(email=email, name=name.strip(), role=role, organization=organization,
-                password_hash=_hasher.hash(password), active=True, approved=False)
+                password_hash=_hasher.hash(password), active=True, approved=False,
+                language=language if language in LANGUAGES else "en")
     db.session.add(user)
     db.session.flush()
     admins = db.session.scalars(select(User).where(User.role == Role.admin.value, User.active.is_(True),
                                                    User.approved.is_(True)))
     notifications.notify(admins, kind="registration", case=None, url="/admin/users?status=pending",
-                         message=_("%(name)s (%(email)s) registered as a %(role)s of %(org)s and waits for approval.",
-                                   name=user.name, email=email, role=role, org=organization.name))
+                         message=notifications.Message(
+                             _l("%(name)s (%(email)s) registered as a %(role)s of %(org)s and waits for approval."),
+                             name=user.name, email=email, role=Role(role).label, org=organization.name))
     log.info("user %s registered as %s, waiting for approval", email, role)
     return user
 
@@ -287,8 +295,9 @@ def approve_user(target: User, *, actor: User | None = None) -> bool:
     if target.approved:
         return False
     target.approved = True
-    notifications.queue_email(target.email, subject=_("[kb] Your account has been approved"), body=_(
-        "Your kb account has been approved. You can now log in with your email address and password.\n"))
+    with in_language(target.language):
+        notifications.queue_email(target.email, subject=_("[kb] Your account has been approved"), body=_(
+            "Your kb account has been approved. You can now log in with your email address and password.\n"))
     db.session.flush()
     log.info("user %s approved by %s", target.email, actor.email if actor else "the command line")
     return True

@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select, update
 
 from kb.errors import KbError, ValidationError
 from kb.extensions import db
+from kb.i18n import in_language
 from kb.models import ApiToken, LoginAttempt, PasswordResetToken, User, UserSession, utcnow
 from kb.services.accounts import verify_password
 
@@ -232,20 +233,21 @@ def request_password_reset(email: str, *, link_for: Callable[[str], str], invite
     lifetime = INVITE_LIFETIME if invite else RESET_LIFETIME
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=token_hash(raw), created_at=now,
                                       expires_at=now + lifetime))
-    if invite:
-        subject = gettext("[kb] Your account: choose a password")
-        body = gettext(
-            "An administrator created a kb account for you (%(email)s).\n\n"
-            "To choose your password, open this link within %(days)d days. It works once:\n\n%(link)s\n",
-            email=user.email, days=lifetime.days, link=link_for(raw))
-    else:
-        subject = gettext("[kb] Reset your password")
-        body = gettext(
-            "Someone (we hope you) asked to reset the password of your kb account.\n\n"
-            "To choose a new password, open this link within %(minutes)d minutes. It works once:\n\n%(link)s\n\n"
-            "If you did not ask for this, ignore this message: your password has not changed.\n",
-            minutes=int(lifetime.total_seconds() // 60), link=link_for(raw))
-    queue_email(user.email, subject=subject, body=body)
+    with in_language(user.language):
+        if invite:
+            subject = gettext("[kb] Your account: choose a password")
+            body = gettext(
+                "An administrator created a kb account for you (%(email)s).\n\n"
+                "To choose your password, open this link within %(days)d days. It works once:\n\n%(link)s\n",
+                email=user.email, days=lifetime.days, link=link_for(raw))
+        else:
+            subject = gettext("[kb] Reset your password")
+            body = gettext(
+                "Someone (we hope you) asked to reset the password of your kb account.\n\n"
+                "To choose a new password, open this link within %(minutes)d minutes. It works once:\n\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message: your password has not changed.\n",
+                minutes=int(lifetime.total_seconds() // 60), link=link_for(raw))
+        queue_email(user.email, subject=subject, body=body)
     db.session.flush()
     return True
 

@@ -7,6 +7,8 @@ re-loaded here with a check that each is still published.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
 from typing import Sequence
 
 from sqlalchemy import Select, func, select
@@ -154,6 +156,23 @@ def _number_of(public_id: str) -> int:
 
 # ---------------------------------------------------------------------------------------------------
 # Taxonomy pages
+
+
+_LIBRARY_UPDATED: dict = {}
+LIBRARY_UPDATED_TTL = 60.0  # seconds: the footer's date may lag a publication by a minute
+
+
+def library_updated() -> dt.datetime | None:
+    """When the public library last changed (the newest publication): the footer's "last updated" for
+    pages that have no date of their own. Kept for a minute per process, so pages do not query it."""
+    now = time.monotonic()
+    cached = _LIBRARY_UPDATED.get("value")
+    if cached is not None and now - cached[0] < LIBRARY_UPDATED_TTL:
+        return cached[1]
+    value = db.session.scalar(select(func.max(Revision.published_at)).where(
+        Revision.status == RevisionStatus.published.value))
+    _LIBRARY_UPDATED["value"] = (now, value)
+    return value
 
 
 def count_published() -> int:

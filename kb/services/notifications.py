@@ -13,23 +13,27 @@ from email.message import EmailMessage as MimeMessage
 from typing import Iterable
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from kb.extensions import db
+from kb.i18n import in_language
 from kb.models import Case, Comment, EmailMessage, Notification, Revision, Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
 # What each workflow action tells, and to whom ("organisation": the submitting organisation's submitters;
-# "reviewers": every reviewer who may review it; "claimant": the reviewer who claimed it).
+# "reviewers": every reviewer who may review it; "claimant": the reviewer who claimed it). The messages are
+# lazy: each recipient reads them in the language kept on their account.
 _EVENTS = {
-    "submit": ("new_submission", "reviewers", "{case} “{title}” was submitted for review."),
-    "claim": ("claimed", "organisation", "{case} “{title}” is being reviewed by {actor}."),
-    "request_changes": ("changes_requested", "organisation", "Changes were requested on {case} “{title}”: {note}"),
-    "approve": ("approved", "organisation", "{case} “{title}” was approved and published."),
-    "reject": ("rejected", "organisation", "{case} “{title}” was rejected: {note}"),
-    "withdraw": ("withdrawn", "reviewers", "{case} “{title}” was withdrawn from review."),
-    "archive": ("archived", "organisation", "{case} “{title}” was archived: {note}"),
+    "submit": ("new_submission", "reviewers", _l("%(case)s “%(title)s” was submitted for review.")),
+    "claim": ("claimed", "organisation", _l("%(case)s “%(title)s” is being reviewed by %(actor)s.")),
+    "request_changes": ("changes_requested", "organisation",
+                        _l("Changes were requested on %(case)s “%(title)s”: %(note)s")),
+    "approve": ("approved", "organisation", _l("%(case)s “%(title)s” was approved and published.")),
+    "reject": ("rejected", "organisation", _l("%(case)s “%(title)s” was rejected: %(note)s")),
+    "withdraw": ("withdrawn", "reviewers", _l("%(case)s “%(title)s” was withdrawn from review.")),
+    "archive": ("archived", "organisation", _l("%(case)s “%(title)s” was archived: %(note)s")),
 }
 
 
@@ -37,40 +41,60 @@ def submission_path(case: Case) -> str:
     return f"/submissions/{case.public_id}"
 
 
+class Message:
+    """A notification's text, written in each recipient's language when it is sent."""
+
+    def __init__(self, text, **values):
+        self.text, self.values = text, values
+
+    def render(self) -> str:
+        values = {key: str(value) if not isinstance(value, (int, float)) else value
+                  for key, value in self.values.items()}
+        return str(self.text) % values if values else str(self.text)
+
+
 def workflow_event(case: Case, revision: Revision, action: str, *, actor: User | None, note: str = "") -> None:
     if action not in _EVENTS:
         return
-    kind, audience, template = _EVENTS[action]
-    message = template.format(case=case.public_id, title=revision.title, actor=actor.name if actor else "kb",
-                              note=note)
+    kind, audience, text = _EVENTS[action]
+    message = Message(text, case=case.public_id, title=revision.title, actor=actor.name if actor else "kb",
+                      note=note)
     recipients = _audience(case, audience)
     notify(recipients, kind=kind, case=case, message=message, exclude=actor)
     if action == "approve" and revision.number > 1:
         notify(_audience(case, "organisation"), kind="new_version_published", case=case, exclude=actor,
-               message=f"Version {revision.number} of {case.public_id} “{revision.title}” is now published.")
+               message=Message(_l("Version %(number)s of %(case)s “%(title)s” is now published."),
+                               number=revision.number, case=case.public_id, title=revision.title))
 
 
 def comment_added(case: Case, comment: Comment) -> None:
     recipients = _audience(case, "organisation") + _audience(case, "claimant")
+    author = comment.author.name if comment.author else _l("Someone")
     notify(recipients, kind="comment", case=case, exclude=comment.author,
-           message=f"{comment.author.name if comment.author else 'Someone'} commented on {case.public_id}: "
-                   f"{comment.body[:200]}")
+           message=Message(_l("%(name)s commented on %(case)s: %(comment)s"), name=author, case=case.public_id,
+                           comment=comment.body[:200]))
 
 
-def notify(users: Iterable[User], *, kind: str, case: Case | None, message: str, exclude: User | None = None,
-           url: str | None = None) -> int:
-    """Notify each user (in the site and by email); ``url`` defaults to the case's submission page."""
+def notify(users: Iterable[User], *, kind: str, case: Case | None, message: Message | str,
+           exclude: User | None = None, url: str | None = None) -> int:
+    """Notify each user (in the site and by email), each in the language kept on their account;
+    ``url`` defaults to the case's submission page."""
     sent = 0
     seen = set()
     if url is None:
         url = submission_path(case) if case is not None else ""
+    if not isinstance(message, Message):
+        message = Message(message)
     for user in users:
         if user.id in seen or (exclude is not None and user.id == exclude.id) or not user.can_act:
             continue
         seen.add(user.id)
-        db.session.add(Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
-                                    message=message, url=url))
-        queue_email(user.email, subject=f"[kb] {message[:120]}", body=f"{message}\n\n{_absolute(url)}\n")
+        with in_language(user.language):
+            text = message.render()
+            db.session.add(Notification(user_id=user.id, kind=kind, case_id=case.id if case else None,
+                                        message=text, url=url))
+            queue_email(user.email, subject=f"[kb] {text[:120]}",
+                        body=f"{text}\n\n{_absolute(url, user.language)}\n")
         sent += 1
     db.session.flush()
     return sent
@@ -85,8 +109,11 @@ def queue_email(recipient: str, *, subject: str, body: str) -> EmailMessage:
     return message
 
 
-def _absolute(path: str) -> str:
+def _absolute(path: str, language: str = "en") -> str:
+    """The link a mail gives: on KB_BASE_URL, in the recipient's language."""
     base = current_app.config.get("KB_BASE_URL") or ""
+    if path.startswith("/") and language != "en":
+        path = f"/{language}{path}"
     return f"{base}{path}" if path else base
 
 

@@ -26,9 +26,13 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
 def register(app: Flask) -> None:
     @app.errorhandler(KbError)
     def domain_error(error: KbError):
+        headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
         if wants_json():
-            return json_error(error.status, error.code, error.message, error.fields)
-        return render_template("error.html", status=error.status, message=error.message, fields=error.fields), error.status
+            response, status = json_error(error.status, error.code, error.message, error.fields)
+            response.headers.update(headers)
+            return response, status
+        return (render_template("error.html", status=error.status, message=error.message, fields=error.fields),
+                error.status, headers)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

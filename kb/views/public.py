@@ -1,9 +1,10 @@
 """Public pages: anyone may read the published library, no login needed."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from kb import i18n
 from kb.services import catalog, comparison, versions
 from kb.services.citations import export_citation, format_citation
 from kb.services.handouts import render_cases_pdf
@@ -148,11 +149,16 @@ def state_page(code: str):
 
 @public.post("/language")
 def choose_language():
-    """Remember the visitor's interface language (a preference cookie, no account needed)."""
-    language = request.form.get("language", "en")
-    response = make_response(redirect(safe_next_path(request.form.get("next"))))
-    if language in ("en", "hi"):
-        response.set_cookie("kb_lang", language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    """Remember the visitor's interface language (a preference cookie, no account needed) and go to the
+    page in that language. The header's switch is a plain link to the page under /hi/ or /en/; this
+    form is for clients that post a choice."""
+    language = request.form.get("language", "")
+    if language not in i18n.LANGUAGES:
+        return redirect(safe_next_path(request.form.get("next")))
+    path = i18n.path_without_language(safe_next_path(request.form.get("next")))
+    response = make_response(redirect(i18n.url_in_language(language, path=path, query="")))
+    response.set_cookie(i18n.COOKIE, language, max_age=i18n.COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
 
 

@@ -1,28 +1,19 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template: Indian formats, names in the page's language,
+the language switch and the site's identity."""
 from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlencode
 
-from flask import Flask, request
-from flask_babel import format_date, get_locale
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 
+from kb import i18n
 from kb.markdown import render_markdown
 
-LANGUAGE_NAMES = {"en": "English", "hi": "हिन्दी"}
 STAGE_NAMES = {"pilot": _l("Pilot"), "scaled": _l("Scaled up"), "statewide": _l("Statewide"), "national": _l("National")}
 CATEGORY_NAMES = {"central": _l("Central MMPs"), "state": _l("State MMPs"), "integrated": _l("Integrated MMPs")}
 STATE_KIND_NAMES = {"state": _l("State"), "ut": _l("Union territory")}
-
-
-def format_number(value) -> str:
-    if value is None:
-        return "–"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
 def url_with(**changes) -> str:
@@ -34,15 +25,74 @@ def url_with(**changes) -> str:
         for item in value if isinstance(value, (list, tuple)) else [value]:
             args.append((key, item))
     query = urlencode(args)
-    return request.path + (f"?{query}" if query else "")
+    return request.script_root + request.path + (f"?{query}" if query else "")
+
+
+def other_languages() -> list[dict]:
+    """The language switch: this same page in each other language (a plain link, so it can be shared,
+    bookmarked and followed by crawlers)."""
+    here = i18n.current_language()
+    return [{"code": code, "name": name, "url": i18n.url_in_language(code)}
+            for code, name in i18n.LANGUAGE_NAMES.items() if code != here]
+
+
+def alternate_urls() -> list[dict]:
+    """``<link rel="alternate" hreflang>`` for each language, and x-default (the unprefixed address)."""
+    base = current_app.config.get("KB_BASE_URL") or request.host_url.rstrip("/")
+    links = [{"hreflang": code, "href": base + i18n.url_in_language(code)} for code in i18n.LANGUAGES]
+    query = request.query_string.decode("latin-1")
+    plain = i18n.site_root() + request.path + (f"?{query}" if query else "")
+    links.append({"hreflang": "x-default", "href": base + plain})
+    return links
+
+
+def canonical_url() -> str:
+    """This page's address in its own language (what a search engine should keep)."""
+    base = current_app.config.get("KB_BASE_URL") or request.host_url.rstrip("/")
+    return base + i18n.url_in_language(i18n.current_language())
+
+
+def site_identity() -> dict:
+    """The deploying department's identity, in the page's language (``KB_SITE_NAME``, ``KB_OWNER_*``)."""
+    return {
+        "site_name": i18n.site_setting("KB_SITE_NAME"),
+        "owner_name": i18n.site_setting("KB_OWNER_NAME"),
+        "owner_address": i18n.site_setting("KB_OWNER_ADDRESS"),
+        "owner_url": current_app.config.get("KB_OWNER_URL", ""),
+        "wim_name": i18n.site_setting("KB_WIM_NAME"),
+        "wim_email": current_app.config.get("KB_WIM_EMAIL", ""),
+    }
+
+
+def organisation_label(organization) -> str:
+    """An organisation's name with its state, unless the name already says it ("Demo ATI (Telangana)")."""
+    if organization is None:
+        return ""
+    state = i18n.localized_name(organization.state) if organization.state else ""
+    if not state or state in organization.name or (organization.state and organization.state.name in organization.name):
+        return organization.name
+    return f"{organization.name} ({state})"
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["date"] = lambda value: format_date(value, "medium") if value else ""
+    from kb.services import catalog, site_pages
+    from kb.views.site import FEEDBACK_LABELS, page_url
+
+    filters = app.jinja_env.filters
+    filters["markdown"] = render_markdown
+    filters["number"] = i18n.format_number
+    filters["lakh_crore"] = i18n.format_lakh_crore
+    filters["date"] = i18n.format_date
+    filters["short_date"] = i18n.format_short_date
+    filters["datetime"] = i18n.format_datetime
+    filters["name"] = i18n.localized_name
+    filters["by_name"] = lambda things: i18n.sorted_by_name(things)
+    app.jinja_env.tests["devanagari"] = lambda text: any("\u0900" <= ch <= "\u097f" for ch in str(text))
     app.jinja_env.globals.update(
-        LANGUAGE_NAMES=LANGUAGE_NAMES, STAGE_NAMES=STAGE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES,
-        STATE_KIND_NAMES=STATE_KIND_NAMES, url_with=url_with, current_locale=lambda: str(get_locale()),
-        current_year=lambda: dt.date.today().year,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, STAGE_NAMES=STAGE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES,
+        STATE_KIND_NAMES=STATE_KIND_NAMES, url_with=url_with, current_locale=i18n.current_language,
+        current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
+        canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
+        page_url=page_url, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
+        FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label,
     )

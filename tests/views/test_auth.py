@@ -16,7 +16,7 @@ from kb import create_app
 from kb.extensions import db
 from kb.models import EmailMessage, LoginAttempt, Notification, PasswordResetToken, User, UserSession, utcnow
 from kb.services import auth
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, csrf_token_in
 
 
 @pytest.fixture
@@ -272,7 +272,7 @@ def _cookie_flags(app_config, monkeypatch, make_user, env: str | None):
     try:
         browser = site.test_client()
         html = browser.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        token = csrf_token_in(html)
         response = browser.post("/login", data={"csrf_token": token, "email": user.email, "password": TEST_PASSWORD,
                                                 "remember": "1"})
         assert response.status_code == 302
@@ -505,7 +505,7 @@ def test_a_reset_link_expires_after_an_hour(client, make_user, form_token):
     token.expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
     assert client.get(link).status_code == 400
-    response = client.post(link, data={"csrf_token": form_token(client, "/"), "password": "tidal wave almanac",
+    response = client.post(link, data={"csrf_token": form_token(client), "password": "tidal wave almanac",
                                        "password_confirm": "tidal wave almanac"})
     assert response.status_code == 400
     db.session.expire_all()
@@ -575,7 +575,7 @@ def test_a_refused_form_comes_back_with_everything_typed_and_a_fresh_token(clien
     assert "monsoon paddy ledger" not in page  # passwords are not echoed back
 
     # One click sends it again: the page's own form, fresh token included, is accepted.
-    fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    fresh = csrf_token_in(page)
     resent = client.post("/register?from=home", data={
         "csrf_token": fresh, "name": "Asha Rao", "email": "asha@ka.example.org", "role": "submitter",
         "org": "ka-revenue", "password": "monsoon paddy ledger", "password_confirm": "monsoon paddy ledger"})

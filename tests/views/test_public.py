@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import flask_babel
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -28,7 +27,7 @@ def test_home_shows_counts_newest_cases_and_browse_lists(client, library):
 def test_case_page_shows_body_metadata_outcomes_permalink_and_version(client, make_case):
     make_case(901)
     page = text_of(client.get("/cases/KB-0901"))
-    assert "<h1>Sample practice number 901</h1>" in page
+    assert '<h1 lang="en">Sample practice number 901</h1>' in page
     assert "<h2>Problem</h2>" in page, "the Markdown body is rendered"
     assert "Revenue Department" in page and "Karnataka" in page and "Statewide" in page
     assert re.search(r"<td>Waiting time</td>\s*<td class=\"num\">30</td>\s*<td class=\"num\">1</td>", page)
@@ -121,8 +120,11 @@ def test_hindi_case_is_marked_as_hindi(client, make_case, make_document):
               .replace("## Technology", "## प्रौद्योगिकी").replace("## Impact", "## प्रभाव")
               .replace("## Lessons", "## सीख").replace("## How to replicate", "## दोहराने का तरीका"))
     page = text_of(client.get("/cases/KB-0936"))
-    assert '<article class="case" lang="hi">' in page
-    assert "<h1>भूमि अभिलेखों का डिजिटलीकरण</h1>" in page
+    assert '<html lang="en"' in page
+    assert '<h1 lang="hi">भूमि अभिलेखों का डिजिटलीकरण</h1>' in page
+    assert '<div class="case-body" lang="hi">' in page
+    assert 'This case study is written in <span lang="hi">' not in page  # the sentence is the interface's
+    assert "This case study is written in हिन्दी." in page
 
 
 def test_unpublished_cases_never_appear_on_public_pages(client, make_case, make_unpublished_case):
@@ -154,15 +156,14 @@ def test_responses_carry_security_headers(client, app):
     assert "Strict-Transport-Security" in response.headers
 
 
-def test_language_choice_is_remembered_and_only_redirects_on_site(client, app):
-    client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', text_of(client.get("/"))).group(1)
+def test_language_choice_is_remembered_and_only_redirects_on_site(client, app, form_token):
+    token = form_token(client)
     response = client.post("/language", data={"language": "hi", "next": "//evil.example/x", "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/hi/"
     assert "kb_lang=hi" in response.headers["Set-Cookie"]
-    # The test's app context outlives requests, and Flask-Babel caches the locale in it.
-    flask_babel.refresh()
-    assert '<html lang="hi">' in text_of(client.get("/"))
+    response = client.post("/language", data={"language": "en", "next": "/hi/cases?q=land", "csrf_token": token})
+    assert response.headers["Location"] == "/en/cases?q=land"
+    assert '<html lang="hi"' in text_of(client.get("/hi/"))
 
 
 def test_language_change_without_csrf_token_is_refused(client, app):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import CoursePack, TeachingNote, TrainingUse
 from kb.services import adoptions, course_packs, submissions, teaching
+from tests.conftest import csrf_token_for
 
 TRAINING = {"programme": "Foundation course", "date": "2026-01-15", "participants": "30", "mode": "online",
             "rating": "4", "notes": ""}
@@ -23,8 +24,8 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
-def csrf(client, path: str = "/") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', text_of(client.get(path))).group(1)
+def csrf(client, path: str | None = None) -> str:
+    return csrf_token_for(client, path)
 
 
 def post(client, path: str, data: dict | None = None, **kwargs):
