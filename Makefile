@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install setup clean help
+.PHONY: run test test-sqlite test-postgres install setup clean help messages translations
 
 help:
 	@echo "make run   - install, migrate, import content/, create demo accounts, serve on http://$(HOST):$(PORT)"
@@ -23,8 +23,17 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# The Hindi catalogue: `make messages` extracts every marked string and merges it into the .po file
+# (kb/translations/README.md says how to translate); `make translations` compiles it (setup and test do).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o kb/translations/messages.pot kb
+	$(BIN)/pybabel update -i kb/translations/messages.pot -d kb/translations -l hi --previous
+
+translations: install
+	$(BIN)/pybabel compile -d kb/translations --statistics
+
 # Everything `make run` does before serving; idempotent, so it is safe to run again and again.
-setup: install
+setup: install translations
 	$(KB) db upgrade
 	$(KB) content import content
 	$(KB) index rebuild
@@ -33,7 +42,7 @@ setup: install
 run: setup
 	$(KB) serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install translations
 	bash scripts/ensure-postgres
 	bash scripts/ensure-test-tools
 	$(MAKE) --no-print-directory test-sqlite

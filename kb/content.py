@@ -39,7 +39,7 @@ from kb.models import (
     format_public_id,
     utcnow,
 )
-from kb.validation import is_email_address, is_web_url
+from kb.validation import is_email_address, is_phone_number, is_web_url
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +370,8 @@ def _validate_contacts(value: Any, errors: dict[str, str]) -> list[dict]:
             errors[f"contacts[{i}]"] = _l("'url' must be an http(s) url")
         elif email is not None and not is_email_address(email):
             errors[f"contacts[{i}]"] = _l("'email' is not an email address")
+        elif _text(item.get("phone")) and not is_phone_number(_text(item.get("phone"))):
+            errors[f"contacts[{i}]"] = _l("'phone' is not a telephone number (digits, with spaces, +, - or brackets)")
         contacts.append({
             "name": _text(item["name"]), "organization": _text(item.get("organization") or ""),
             "email": email, "phone": _text(item.get("phone")) or None,

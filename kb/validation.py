@@ -17,3 +17,16 @@ def is_email_address(value: Any) -> bool:
 
 def is_web_url(value: Any) -> bool:
     return isinstance(value, str) and _WEB_URL.fullmatch(value.strip()) is not None
+
+
+_PHONE = re.compile(r"\+?\(?[0-9][0-9 ()./-]{4,24}(?:\s*(?:ext\.?|x)\s*[0-9]{1,6})?", re.I)
+_EXTENSION = re.compile(r"\s*(?:ext\.?|x)\s*[0-9]{1,6}$", re.I)
+
+
+def is_phone_number(value: Any) -> bool:
+    """Digits with the separators people write (+91 80 2222 3333, 080-22223333, (0471) 233 4455 ext 12):
+    6 to 15 digits, no letters but an extension's."""
+    if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
+        return False
+    digits = sum(ch.isdigit() for ch in _EXTENSION.sub("", value.strip()))
+    return 6 <= digits <= 15

@@ -275,7 +275,7 @@ def make_org(app):
 def make_user(app, make_org):
     """Factory: an active user of a role; submitters default to a Karnataka department, reviewers to a
     nodal agency, trainers to an ATI. Every password is TEST_PASSWORD."""
-    from kb.services.accounts import create_user
+    from kb.services.accounts import create_user, organisation_mismatch
 
     default_orgs = {"submitter": ("ka-revenue", "state_department", "KA"),
                     "trainer": ("ati-mcrhrdi", "ati", "TS"),
@@ -288,9 +288,13 @@ def make_user(app, make_org):
         if org is not None:
             slug = org
             kind = {"ati": "ati"}.get(org.split("-")[0], kind)
-        make_org(slug, kind, state)
+        organization = make_org(slug, kind, state)
+        fits = organisation_mismatch(role, organization) is None
+        # An organisation that does not fit the role (a trainer of a state department) cannot be given
+        # any more; accounts from before that rule can still exist, so tests make them by hand.
         user = create_user(email=email or f"{role}{next(counter)}@example.org", name=f"Test {role.title()}",
-                           role=role, org_slug=slug, password=TEST_PASSWORD, **kwargs)
+                           role=role, org_slug=slug if fits else None, password=TEST_PASSWORD, **kwargs)
+        user.organization = organization
         db.session.commit()
         return user
 

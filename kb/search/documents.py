@@ -19,8 +19,11 @@ from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 2
-FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "tag_text": 2.0, "place": 1.5, "department": 1.0, "body": 1.0}
+INDEX_FORMAT = 3
+# "translation": the title and summary in the case's other language (a line each), so a Hindi search
+# finds an English case by its Hindi title and the reverse.
+FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
+                "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 assert set(SEARCH_FIELDS) == set(TEXT_FIELDS)
 
@@ -38,6 +41,7 @@ def build_schema() -> Schema:
         version=NUMERIC(stored=True),
         title=_text(analyzer, stored=True),
         summary=_text(analyzer, stored=True),
+        translation=_text(analyzer, stored=True),
         body=_text(analyzer, stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True),
         # Tags are searched as words ("land-records" -> land, records), like every other text field.
@@ -66,6 +70,7 @@ def case_document(case: Case) -> dict:
     texts = {
         "title": revision.title,
         "summary": revision.summary,
+        "translation": "\n".join(filter(None, [revision.translated_title, revision.translated_summary])),
         "body": body_text,
         "tag_text": " ".join(tag.replace("-", " ") for tag in case.tag_names),
         "department": case.department or "",

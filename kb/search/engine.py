@@ -37,6 +37,7 @@ class Hit:
     score: float | None
     title_html: str
     highlight_html: str
+    translated_title_html: str = ""  # the title in the case's other language, if it has one
 
 
 @dataclasses.dataclass
@@ -238,11 +239,15 @@ class SearchEngine:
             stored = searcher.stored_fields(docnum)
             title = stored.get("title", "")
             title_html = snippets.highlight_whole(title, terms) or html.escape(title, quote=False)
+            translated_title, _, translated_summary = (stored.get("translation") or "").partition("\n")
             snippet = (snippets.snippet(stored.get("body", ""), terms)
                        or snippets.highlight_whole(stored.get("summary", ""), terms)
+                       or snippets.highlight_whole(translated_summary, terms)
                        or html.escape(stored.get("summary", ""), quote=False))
+            translated_html = (snippets.highlight_whole(translated_title, terms)
+                               or html.escape(translated_title, quote=False)) if translated_title else ""
             hits.append(Hit(public_id=stored["id"], score=scores.get(docnum), title_html=title_html,
-                            highlight_html=snippet))
+                            highlight_html=snippet, translated_title_html=translated_html))
         return hits
 
     def _suggest(self, searcher, view: TermView, text: str, total: int) -> str | None:
@@ -307,7 +312,7 @@ def _highlight_terms(query) -> frozenset:
     terms = set()
     for fieldname, text in query.iter_all_terms(phrases=True):
         text = text.decode("utf-8") if isinstance(text, bytes) else text
-        if fieldname in ("title", "summary", "body"):
+        if fieldname in ("title", "summary", "translation", "body"):
             terms.add(text)
     return frozenset(terms)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from kb.search.analysis import WORD_RE, analysed_tokens
 
-TEXT_FIELDS = ("title", "summary", "tag_text", "place", "department", "body")
+TEXT_FIELDS = ("title", "summary", "translation", "tag_text", "place", "department", "body")
 SIDECAR_SUFFIX = ".kbterms"
 SIDECAR_FORMAT = 1
 

@@ -159,12 +159,27 @@ def _check_user_fields(email: str, name: str, role: str, org_slug: str | None, p
     organization = _organization_by_slug(org_slug)
     if org_slug and organization is None:
         fields["org"] = _("unknown organisation '%(slug)s'", slug=org_slug)
+    if organization is not None and "role" not in fields and "org" not in fields:
+        mismatch = organisation_mismatch(role, organization)
+        if mismatch:
+            fields["org"] = mismatch
     if password:
         try:
             check_password_rules(password, email=email, name=name)
         except ValidationError as error:
             fields.update(error.fields)
     return fields, organization
+
+
+def organisation_mismatch(role: str, organization: Organization | None):
+    """Why this organisation cannot be this role's (None if it can): a trainer belongs to an ATI, a
+    submitter to a state department or a nodal agency (the rule of registration, kept by admins too)."""
+    kinds = REGISTRATION_ROLES.get(role)
+    if kinds is None or (organization is not None and organization.kind in kinds):
+        return None
+    if role == Role.trainer.value:
+        return _l("a trainer belongs to an Administrative Training Institute")
+    return _l("a submitter belongs to a state department or a nodal agency")
 
 
 def create_user(*, email: str, name: str, role: str, org_slug: str | None = None, state_code: str | None = None,
@@ -201,9 +216,8 @@ def register_user(*, email: str, name: str, password: str, role: str, org_slug: 
         fields["password"] = _("missing")
     if not org_slug:
         fields["org"] = _("choose your organisation")
-    elif organization is not None and role in REGISTRATION_ROLES and organization.kind not in REGISTRATION_ROLES[role]:
-        fields["org"] = (_("a trainer belongs to an Administrative Training Institute") if role == Role.trainer.value
-                         else _("a submitter belongs to a state department or a nodal agency"))
+    elif organization is not None and organisation_mismatch(role, organization):
+        fields["org"] = organisation_mismatch(role, organization)
     if fields:
         raise ValidationError(_("Please correct the marked fields."), fields)
     existing = _user_by_email(email)
@@ -287,6 +301,14 @@ def _check_manager(actor: User | None, target: User) -> None:
                         if permissions.can_administer(actor) else _("Only an admin may manage accounts."))
 
 
+def set_language(user: User, language: str) -> None:
+    """The language in which the user gets email and notifications."""
+    if language not in LANGUAGES:
+        raise ValidationError(_l("Unknown language."), {"language": _l("choose English or Hindi")})
+    user.language = language
+    db.session.flush()
+
+
 def approve_user(target: User, *, actor: User | None = None) -> bool:
     """Let a self-registered account log in; tells its owner by email. False if it was already approved."""
     from kb.services import notifications
@@ -317,6 +339,8 @@ def change_role(target: User, role: str, *, org_slug: str | None = None, actor: 
         organization = _organization_by_slug(org_slug) if org_slug else None
         if org_slug and organization is None:
             fields["org"] = _("unknown organisation '%(slug)s'", slug=org_slug)
+    if not fields and organisation_mismatch(role, organization):
+        fields["org"] = organisation_mismatch(role, organization)
     if fields:
         raise ValidationError(_("Invalid role."), fields)
     if role == target.role and organization is target.organization:

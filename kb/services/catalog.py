@@ -250,7 +250,8 @@ __all__ = [
 class SearchPage(Page):
     """One page of search results: the published cases, their highlights, facets and hints."""
 
-    highlights: dict = dataclasses.field(default_factory=dict)  # public id -> (title html, snippet html)
+    # public id -> (title html, snippet html, the other language's title html or "")
+    highlights: dict = dataclasses.field(default_factory=dict)
     facets: dict = dataclasses.field(default_factory=dict)
     suggestion: str | None = None
     notices: list = dataclasses.field(default_factory=list)
@@ -274,7 +275,8 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
     cases = _published_by_public_id(ids)
     return SearchPage(
         items=[cases[i] for i in ids if i in cases], total=results.total, page=page, per_page=per_page,
-        highlights={hit.public_id: (hit.title_html, hit.highlight_html) for hit in results.hits},
+        highlights={hit.public_id: (hit.title_html, hit.highlight_html, hit.translated_title_html)
+                    for hit in results.hits},
         facets=results.facets, suggestion=results.suggestion, notices=results.notices,
         matched_any_word=results.matched_any_word, corrected_from=results.corrected_from,
         query_text=results.query_text, also_searched=results.also_searched,

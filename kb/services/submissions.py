@@ -226,9 +226,10 @@ def update_submission(user: User | None, public_id: str, data: dict[str, Any], *
         _copy_draft_classification(case, revision)
     # The audit trail names only what the edit really changed (a form posts every field).
     changed = changed_fields(before, submission_fields(revision))
-    db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="edit",
-                               from_status=revision.status, to_status=revision.status,
-                               note="changed: " + ", ".join(changed) if changed else ""))
+    if changed:  # saving an unchanged form is no event
+        db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="edit",
+                                   from_status=revision.status, to_status=revision.status,
+                                   note="changed: " + ", ".join(changed)))
     db.session.flush()
     return case
 

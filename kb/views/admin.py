@@ -1,5 +1,5 @@
-"""Admin pages: users (list and search, create, approve, change role, deactivate and reactivate) and
-organisations (list and create).
+"""Admin pages: users (list and search, create, approve, change role, deactivate and reactivate),
+organisations (list and create) and visitors' feedback (read, mark answered or closed).
 
 Only admins get in (``permissions.can_administer``, asked once for the whole blueprint); whether an admin
 may change one particular account is the service's question (``permissions.can_manage_account``). Every
@@ -14,8 +14,8 @@ from flask_login import current_user
 from kb import permissions
 from kb.errors import Forbidden, KbError, ValidationError
 from kb.extensions import db, login_manager
-from kb.models import OrganizationKind, Role
-from kb.services import accounts, auth as auth_service, catalog
+from kb.models import FeedbackCategory, FeedbackStatus, OrganizationKind, Role
+from kb.services import accounts, auth as auth_service, catalog, feedback
 from kb.views.safety import safe_next_path
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -183,3 +183,39 @@ def organizations():
         "admin/organizations.html", organizations=accounts.list_organizations(),
         members=accounts.count_members(), form=form, fields=fields, kind_names=_kind_names(),
         kinds=[k.value for k in OrganizationKind], states=catalog.taxonomy()[1]), status))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Feedback from visitors
+
+
+@admin.get("/feedback")
+def feedback_list():
+    status = request.args.get("status") or None
+    page, _per_page = catalog.parse_paging(request.args.get("page"), None)
+    listing = feedback.list_feedback(current_user, status=status, page=page)
+    return render_template("admin/feedback.html", listing=listing, status=status,
+                           statuses=FeedbackStatus.labels(), categories=FeedbackCategory.labels(),
+                           pages=max(1, -(-listing.total // listing.per_page)))
+
+
+@admin.get("/feedback/<int:feedback_id>")
+def feedback_detail(feedback_id: int):
+    item = feedback.get_feedback(current_user, feedback_id)
+    return render_template("admin/feedback_detail.html", item=item, statuses=FeedbackStatus.labels(),
+                           categories=FeedbackCategory.labels(), error=None, typed_note=item.reply_note)
+
+
+@admin.post("/feedback/<int:feedback_id>")
+def feedback_update(feedback_id: int):
+    try:
+        feedback.set_feedback_status(current_user, feedback_id, request.form.get("status", ""),
+                                     request.form.get("note", ""))
+    except ValidationError as error:
+        db.session.rollback()
+        return render_template("admin/feedback_detail.html", item=feedback.get_feedback(current_user, feedback_id),
+                               statuses=FeedbackStatus.labels(), categories=FeedbackCategory.labels(), error=error,
+                               typed_note=request.form.get("note", "")), 400
+    db.session.commit()
+    flash(_("The feedback's status was saved."), "success")
+    return redirect(url_for(".feedback_detail", feedback_id=feedback_id))

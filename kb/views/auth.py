@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from kb import permissions
+from kb.i18n import LANGUAGE_NAMES, current_language
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.models import Role
@@ -133,7 +134,7 @@ def register():
         return form_page(400, {"password_confirm": _("does not match the password")})
     try:
         accounts.register_user(email=form["email"], name=form["name"], password=request.form.get("password", ""),
-                               role=form["role"], org_slug=form["org"] or None)
+                               role=form["role"], org_slug=form["org"] or None, language=current_language())
     except ValidationError as error:
         db.session.rollback()
         return form_page(400, error.fields)
@@ -197,6 +198,22 @@ def reset_password(token: str):
 @login_required
 def account():
     return render_template("auth/account.html", user=current_user)
+
+
+@auth.post("/account/language")
+@login_required
+def set_language():
+    """The language of the account's email and notifications."""
+    try:
+        accounts.set_language(current_user, request.form.get("language", ""))
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.fields.get("language") or error.message, "error")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    flash(_("Email and notifications will now come in %(language)s.",
+            language=LANGUAGE_NAMES[current_user.language]), "success")
+    return redirect(url_for("auth.account"))
 
 
 @auth.route("/account/password", methods=["GET", "POST"])

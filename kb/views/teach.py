@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from kb import permissions
-from kb.errors import KbError
+from kb.errors import KbError, ValidationError
 from kb.extensions import db
 from kb.models import (
     Case,
@@ -389,6 +389,14 @@ def update_pack(number: int):
 @teach.post("/packs/<int:number>/delete")
 @login_required
 def delete_pack(number: int):
+    """Deleting a pack (its notes and order go with it) needs the confirming tick on the form."""
+    if request.form.get("confirm") != "yes":
+        pack = course_packs.get_editable_pack(_user(), number)
+        if not permissions.can_delete_course_pack(_user(), pack):
+            course_packs.delete_pack(_user(), number)  # refuses (403) with the service's reason
+        error = ValidationError(_("Not deleted: confirm first."),
+                                {"confirm": _("tick the box to confirm that the pack should be deleted")})
+        return _edit_page(pack, error=error, status=400)
     course_packs.delete_pack(_user(), number)
     db.session.commit()
     flash(_("Course pack %(number)s was deleted.", number=number), "success")

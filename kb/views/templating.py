@@ -74,6 +74,18 @@ def organisation_label(organization) -> str:
     return f"{organization.name} ({state})"
 
 
+def audit_note(event) -> str:
+    """An audit event's note as the reader's language says it: an edit's "changed: title, summary" names
+    the fields by their labels (the note keeps field names, which do not depend on the language)."""
+    from kb.views.case_form import field_label
+
+    note = event.note or ""
+    if event.action == "edit" and note.startswith("changed: "):
+        names = [field_label(name.strip()) for name in note[len("changed: "):].split(",") if name.strip()]
+        return str(_l("Changed: %(fields)s", fields=", ".join(names)))
+    return note
+
+
 def register(app: Flask) -> None:
     from kb.services import catalog, site_pages
     from kb.views.site import FEEDBACK_LABELS, page_url
@@ -94,5 +106,5 @@ def register(app: Flask) -> None:
         current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
         canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
         page_url=page_url, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
-        FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label,
+        FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label, audit_note=audit_note,
     )

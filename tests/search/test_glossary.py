@@ -58,7 +58,7 @@ def test_an_exclusion_excludes_the_counterparts_too(two_languages):
 
 
 def test_counterparts_are_highlighted_in_the_results(two_languages):
-    title_html, _snippet = catalog.search_cases("भूमि अभिलेख").highlights["KB-0902"]
+    title_html, _snippet, _translated = catalog.search_cases("भूमि अभिलेख").highlights["KB-0902"]
     assert "<mark>land</mark> <mark>records</mark>" in str(title_html)
 
 

@@ -133,7 +133,7 @@ def test_highlights_escape_everything_but_mark(make_case, make_document):
     make_case(901, title="Kiosks <b>bold</b> & more",
               body=make_document().body.replace("Citizens queued", "Citizens <script>alert(1)</script> queued at kiosks"))
     page = catalog.search_cases("kiosks")
-    title_html, snippet = page.highlights["KB-0901"]
+    title_html, snippet, _ = page.highlights["KB-0901"]
     assert "<mark>Kiosks</mark>" in title_html and "&lt;b&gt;" in title_html and "&amp;" in title_html
     assert "<mark>" in snippet and "<script>" not in snippet and "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
 

@@ -169,3 +169,16 @@ def test_users_are_filtered_by_status(app, make_user):
     ids = lambda status: {u.id for u in accounts.list_users(status=status)[0]}  # noqa: E731
     assert ids("pending") == {pending.id} and ids("inactive") == {inactive.id} and ids("active") == {active.id}
     assert accounts.count_pending() == 1
+
+
+def test_an_admin_cannot_give_a_role_an_organisation_of_the_wrong_kind(make_org, make_user):
+    make_org("ka-revenue", "state_department", "KA")
+    make_org("ati-ka", "ati", "KA")
+    with pytest.raises(ValidationError) as error:
+        accounts.create_user(email="t@example.org", name="T", role="trainer", org_slug="ka-revenue")
+    assert set(error.value.fields) == {"org"}
+    reviewer = make_user("reviewer")
+    with pytest.raises(ValidationError) as error:
+        accounts.change_role(reviewer, "submitter", org_slug="ati-ka")
+    assert "state department or a nodal agency" in str(error.value.fields["org"])
+    assert accounts.change_role(reviewer, "trainer", org_slug="ati-ka") is True

@@ -242,3 +242,29 @@ def test_comments_notify_the_other_side(make_submission):
     db.session.commit()
     notes = db.session.scalars(select(Notification).where(Notification.kind == "comment")).all()
     assert [n.user_id for n in notes] == [people["submitter"].id]
+
+
+def test_the_audit_trail_names_only_the_fields_an_edit_changed(make_submission, submission_data):
+    case, people = make_submission("draft")
+    everything = submission_data(summary="Village officers now print certified copies at the doorstep itself.")
+    submissions.update_submission(people["submitter"], case.public_id, everything)
+    db.session.commit()
+    submissions.update_submission(people["submitter"], case.public_id, submission_data(
+        summary=everything["summary"], translated_title="भूमि अभिलेख की प्रतियाँ अब घर पर"))
+    db.session.commit()
+    submissions.update_submission(people["submitter"], case.public_id, submission_data(
+        summary=everything["summary"], translated_title="भूमि अभिलेख की प्रतियाँ अब घर पर"))
+    db.session.commit()
+    edits = [event.note for event in submissions.history(case) if event.action == "edit"]
+    assert edits == ["changed: summary", "changed: translated_title"], "an unchanged save is no event"
+
+
+def test_a_case_keeps_its_title_and_summary_in_the_other_language(make_submission):
+    case, _people = make_submission("published")
+    revision = case.published_revision
+    assert revision.translated_title == "भूमि अभिलेख की प्रतियाँ घर पर"
+    assert revision.title_in("hi") == ("भूमि अभिलेख की प्रतियाँ घर पर", "hi")
+    assert revision.title_in("en") == ("Doorstep delivery of land record copies", "en")
+    assert revision.summary_in("hi").language == "hi" and revision.summary_in("en").language == "en"
+    revision.translated_title = ""
+    assert revision.title_in("hi") == ("Doorstep delivery of land record copies", "en"), "no translation: original"

@@ -118,20 +118,38 @@ def test_deactivation_ends_the_users_live_sessions_and_remember_me_cookies(app, 
     assert logged_in(user_browser(user))
 
 
-def test_a_role_change_ends_the_users_live_sessions(admin_client, make_user, user_browser, form_token):
+def test_a_role_change_ends_the_users_live_sessions(admin_client, make_user, make_org, user_browser, form_token):
     user = make_user("reviewer")
     browser = user_browser(user)
     assert "Review queue" in browser.get("/").get_data(as_text=True)
+    make_org("ati-ka", kind="ati")
 
-    response = post(admin_client, form_token, f"/admin/users/{user.id}/role", role="trainer", org="")
+    response = post(admin_client, form_token, f"/admin/users/{user.id}/role", role="trainer", org="ati-ka")
     assert response.status_code == 302
     assert not logged_in(browser)
     db.session.expire_all()
     changed = db.session.get(User, user.id)
-    assert changed.role == "trainer" and changed.organization is None
+    assert changed.role == "trainer" and changed.organization.slug == "ati-ka"
 
     browser = user_browser(changed)
     assert "Review queue" not in browser.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role, org, reason", [
+    ("trainer", "", "a trainer belongs to an Administrative Training Institute"),
+    ("trainer", "ka-revenue", "a trainer belongs to an Administrative Training Institute"),
+    ("submitter", "ati-ka", "a submitter belongs to a state department or a nodal agency"),
+])
+def test_a_role_change_keeps_the_rule_of_registration(admin_client, make_user, make_org, form_token, role, org,
+                                                      reason):
+    make_org("ka-revenue", kind="state_department")
+    make_org("ati-ka", kind="ati")
+    user = make_user("reviewer")
+    response = post(admin_client, form_token, f"/admin/users/{user.id}/role", role=role, org=org)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="org-error"' in page and reason in page
+    db.session.expire_all()
+    assert db.session.get(User, user.id).role == "reviewer", "nothing changed"
 
 
 def test_an_unknown_role_is_refused(admin_client, make_user, form_token):

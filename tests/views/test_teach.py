@@ -435,7 +435,10 @@ def test_only_the_creator_sees_and_uses_the_delete_button(browser, make_user, tr
     assert post(client, f"/packs/{pack.number}/delete").status_code == 403
     client = browser(trainer)
     assert "Delete course pack" in text_of(client.get(f"/packs/{pack.number}/edit"))
-    assert post(client, f"/packs/{pack.number}/delete").status_code == 302
+    unconfirmed = post(client, f"/packs/{pack.number}/delete")
+    assert unconfirmed.status_code == 400 and "tick the box to confirm" in text_of(unconfirmed)
+    assert db.session.scalar(select(CoursePack)) is not None, "nothing is deleted without the tick"
+    assert post(client, f"/packs/{pack.number}/delete", {"confirm": "yes"}).status_code == 302
     assert db.session.scalar(select(CoursePack)) is None
 
 
