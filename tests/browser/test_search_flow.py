@@ -39,6 +39,9 @@ def test_hindi_search_and_case_page(page):
     first = page.locator(".case-card h3 a").first
     assert "गारंटी" in first.inner_text()
     first.click()
-    assert page.locator("article.case").get_attribute("lang") == "hi"
-    assert page.locator("h2", has_text="समस्या").count() == 1
+    assert page.locator("html").get_attribute("lang") == "en", "the interface stays English"
+    assert page.locator("article.case h1").get_attribute("lang") == "hi"
+    assert page.locator(".case-body").get_attribute("lang") == "hi"
+    assert page.locator(".case-body h2", has_text="समस्या").count() == 1
     assert page.locator("text=Similar practices").count() == 1
+    assert page.locator(".case-aside").get_attribute("lang") == "en"
