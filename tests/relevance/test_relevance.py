@@ -1,15 +1,15 @@
 """Search quality must not fall below the level recorded when it was last measured.
 
 Figures from ``tests/relevance/evaluate.py`` (41 judged queries over the seed library):
-nDCG@10 0.930, MRR 1.000; Hindi queries nDCG@10 0.892 (0.560 before the Hindi–English glossary, when
-English cases judged relevant to a Hindi query could not be found). The floors leave room for
-rounding, not for regressions.
+nDCG@10 0.934, MRR 1.000; Hindi queries nDCG@10 0.903 (0.560 before the Hindi–English glossary, when
+English cases judged relevant to a Hindi query could not be found; 0.892 before the seed cases carried
+their title and summary in Hindi). The floors leave room for rounding, not for regressions.
 """
 from tests.relevance.evaluate import catalog_search_ids, evaluate
 
-NDCG10_FLOOR = 0.92
+NDCG10_FLOOR = 0.925
 MRR_FLOOR = 0.99
-HINDI_NDCG10_FLOOR = 0.88
+HINDI_NDCG10_FLOOR = 0.89
 
 
 def test_ranking_quality_holds_on_the_judged_queries(library):
