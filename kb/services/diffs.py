@@ -62,7 +62,8 @@ class DiffRow:
 
 @dataclasses.dataclass(frozen=True)
 class DiffSection:
-    """A part of the case: ``key`` is title, summary, body, metadata, outcomes, links or contacts.
+    """A part of the case: ``key`` is title, summary, translated_title, translated_summary (in the case's
+    other language), body, metadata, outcomes, links or contacts.
 
     Body sections carry the Markdown heading they compare (``heading``: the new one, or the old one of a
     section that was removed); a body section whose heading changed shows it as its first row.
@@ -109,6 +110,10 @@ def diff_revisions(old: Revision | None, new: Revision) -> RevisionDiff:
     sections: list[DiffSection] = [
         DiffSection("title", (_text_row(old.title if old else None, new.title),)),
         DiffSection("summary", (_text_row(old.summary if old else None, new.summary),)),
+        DiffSection("translated_title", (_text_row(old.translated_title or "" if old else None,
+                                                   new.translated_title or ""),)),
+        DiffSection("translated_summary", (_text_row(old.translated_summary or "" if old else None,
+                                                     new.translated_summary or ""),)),
     ]
     sections.extend(_body_sections(old.body if old else None, new.body))
     sections.append(DiffSection("metadata", tuple(_metadata_rows(old, new))))

@@ -116,3 +116,18 @@ def test_diff_text_is_plain_data_never_markup(make_case):
     old, new = revisions_of(case)
     row = diff_revisions(old, new).section("title").rows[0]
     assert "".join(s.text for s in row.right_segments) == "<b>Kiosks</b> & <script>x</script>"
+
+
+def test_the_title_and_summary_in_the_other_language_are_compared_too(make_case):
+    from kb.services.catalog import get_public_version
+
+    make_case(960, translated_title="भूमि अभिलेख का पुराना शीर्षक")
+    make_case(960, translated_title="भूमि अभिलेख का नया शीर्षक",
+              translated_summary="नया हिंदी सारांश जो पहले संस्करण में नहीं था।")
+    _case, old = get_public_version("KB-0960", 1)
+    _case, new = get_public_version("KB-0960", 2)
+    diff = diff_revisions(old, new)
+    title = diff.section("translated_title")
+    assert title.changed and title.rows[0].left == "भूमि अभिलेख का पुराना शीर्षक"
+    assert [s.text for s in title.rows[0].right_segments if s.changed] == ["नया"]
+    assert diff.section("translated_summary").changed and not diff.section("title").changed

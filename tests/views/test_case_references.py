@@ -69,7 +69,7 @@ def test_diff_page_shows_the_two_versions_side_by_side_with_word_changes(client,
     assert "Waiting time fell from weeks to <del>minutes</del>." in page
     assert "Waiting time fell from weeks to <ins>seconds</ins>." in page
     assert "Sample practice <del>number 901</del>" in page and "Sample practice<ins>, revised</ins>" in page
-    assert re.search(r'<details class="diff-section diff-unchanged">\s*<summary><span>Problem</span>', page)
+    assert re.search(r'<details class="diff-section diff-unchanged">\s*<summary><span lang="en">Problem</span>', page)
 
 
 def test_diff_page_escapes_what_submitters_typed(client, make_case):
