@@ -11,6 +11,8 @@ Anonymous visitors are passed as ``None``.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from kb.errors import Forbidden, NotFound
 from kb.models import Case, OrganizationKind, Revision, RevisionStatus, Role, User
 from kb.workflow import EDITABLE_STATES, OPEN_STATES, REVIEWER_VISIBLE_STATES, TRANSITIONS
@@ -175,28 +177,29 @@ def authorize(user: User | None, action: str, case: Case) -> None:
     """
     visible = can_view_submission(user, case) or (action == "archive" and case.is_published)
     if not visible:
-        raise NotFound(f"No submission {case.public_id}.")
+        raise NotFound(_l("No submission %(id)s.", id=case.public_id))
     if not may(user, action, case):
-        raise Forbidden(_FORBIDDEN_REASONS.get(action, "You may not do this."))
+        raise Forbidden(_FORBIDDEN_REASONS.get(action, _NOT_ALLOWED))
 
 
 def authorize_view(user: User | None, case: Case) -> None:
     if not can_view_submission(user, case):
-        raise NotFound(f"No submission {case.public_id}.")
+        raise NotFound(_l("No submission %(id)s.", id=case.public_id))
 
 
+_NOT_ALLOWED = _l("You may not do this.")
 _FORBIDDEN_REASONS = {
-    "submit": "Only a submitter of the case's organisation may submit it.",
-    "withdraw": "Only a submitter of the case's organisation may withdraw it.",
-    "edit": "Only a submitter of the case's organisation may edit it.",
-    "attach": "Only a submitter of the case's organisation may attach files.",
-    "new_revision": "Only a submitter of the case's organisation may open a new version.",
-    "claim": "Only a reviewer from another organisation, who wrote none of it, may review this case.",
-    "request_changes": "Only the reviewer who claimed this submission may decide on it.",
-    "approve": "Only the reviewer who claimed this submission may decide on it.",
-    "reject": "Only the reviewer who claimed this submission may decide on it.",
-    "archive": "Only a reviewer or an admin may archive a case.",
-    "comment": "Only the submitting organisation and reviewers may comment.",
+    "submit": _l("Only a submitter of the case's organisation may submit it."),
+    "withdraw": _l("Only a submitter of the case's organisation may withdraw it."),
+    "edit": _l("Only a submitter of the case's organisation may edit it."),
+    "attach": _l("Only a submitter of the case's organisation may attach files."),
+    "new_revision": _l("Only a submitter of the case's organisation may open a new version."),
+    "claim": _l("Only a reviewer from another organisation, who wrote none of it, may review this case."),
+    "request_changes": _l("Only the reviewer who claimed this submission may decide on it."),
+    "approve": _l("Only the reviewer who claimed this submission may decide on it."),
+    "reject": _l("Only the reviewer who claimed this submission may decide on it."),
+    "archive": _l("Only a reviewer or an admin may archive a case."),
+    "comment": _l("Only the submitting organisation and reviewers may comment."),
 }
 
 

@@ -17,6 +17,9 @@ until that draft is approved, which supersedes it.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from kb.errors import Conflict, ValidationError
 from kb.models import RevisionStatus as S
@@ -35,24 +38,24 @@ class Transition:
     target: str
     actor: str
     note_required: bool = False
-    label: str = ""
+    label: Any = ""  # a lazy string: rendered in the language of the page that shows it
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("submit", frozenset({S.draft, S.changes_requested}), S.submitted, "own_submitter",
-               label="Submit for review"),
+               label=_l("Submit for review")),
     Transition("withdraw", frozenset({S.submitted}), S.draft, "own_submitter",
-               label="Withdraw to draft"),
+               label=_l("Withdraw to draft")),
     Transition("claim", frozenset({S.submitted}), S.in_review, "independent_reviewer",
-               label="Claim for review"),
+               label=_l("Claim for review")),
     Transition("request_changes", frozenset({S.in_review}), S.changes_requested, "claimant", note_required=True,
-               label="Request changes"),
+               label=_l("Request changes")),
     Transition("approve", frozenset({S.in_review}), S.published, "claimant",
-               label="Approve and publish"),
+               label=_l("Approve and publish")),
     Transition("reject", frozenset({S.in_review}), S.rejected, "claimant", note_required=True,
-               label="Reject"),
+               label=_l("Reject")),
     Transition("archive", frozenset({S.published}), S.archived, "curator", note_required=True,
-               label="Archive (withdraw from the library)"),
+               label=_l("Archive (withdraw from the library)")),
 ]}
 
 REVIEW_ACTIONS = ("claim", "request_changes", "approve", "reject")
@@ -63,38 +66,88 @@ OPEN_STATES = frozenset({S.draft, S.submitted, S.in_review, S.changes_requested}
 REVIEWER_VISIBLE_STATES = frozenset(set(S) - {S.draft})
 
 STATUS_LABELS = {
-    S.draft: "Draft",
-    S.submitted: "Submitted",
-    S.in_review: "In review",
-    S.changes_requested: "Changes requested",
-    S.published: "Published",
-    S.superseded: "Superseded",
-    S.rejected: "Rejected",
-    S.archived: "Archived",
+    S.draft: _l("Draft"),
+    S.submitted: _l("Submitted"),
+    S.in_review: _l("In review"),
+    S.changes_requested: _l("Changes requested"),
+    S.published: _l("Published"),
+    S.superseded: _l("Superseded"),
+    S.rejected: _l("Rejected"),
+    S.archived: _l("Archived"),
+}
+# A status inside a sentence ("the submission is in review"): words of their own, not a label made
+# lowercase (Hindi has no letter case, and a sentence may need another form of the word than a label).
+STATUS_IN_SENTENCE = {
+    S.draft: _l("draft"),
+    S.submitted: _l("submitted"),
+    S.in_review: _l("in review"),
+    S.changes_requested: _l("changes requested"),
+    S.published: _l("published"),
+    S.superseded: _l("superseded"),
+    S.rejected: _l("rejected"),
+    S.archived: _l("archived"),
 }
 
 CHECKLIST = {
-    "completeness": "Every section is complete (problem, solution, technology, impact, lessons, replication)",
-    "impact_evidence": "Impact is shown with numbers and a source",
-    "replicability": "Another state could replicate it from what is written",
-    "sources": "Sources and links are public and work",
+    "completeness": _l("Every section is complete (problem, solution, technology, impact, lessons, replication)"),
+    "impact_evidence": _l("Impact is shown with numbers and a source"),
+    "replicability": _l("Another state could replicate it from what is written"),
+    "sources": _l("Sources and links are public and work"),
 }
+
+
+# Why the state refuses an action: one whole sentence per action, so that each language words its verb
+# in its own way. Each takes ``status`` (the state it is in) and ``allowed`` (the states it needs).
+_REFUSALS = {
+    "submit": lambda **values: _l(
+        "Cannot submit: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+    "withdraw": lambda **values: _l(
+        "Cannot withdraw: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+    "claim": lambda **values: _l(
+        "Cannot claim: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+    "request_changes": lambda **values: _l(
+        "Cannot request changes: the submission is %(status)s, and this action needs it to be %(allowed)s.",
+        **values),
+    "approve": lambda **values: _l(
+        "Cannot approve: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+    "reject": lambda **values: _l(
+        "Cannot reject: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+    "archive": lambda **values: _l(
+        "Cannot archive: the submission is %(status)s, and this action needs it to be %(allowed)s.", **values),
+}
+# The note field's reason when an action that needs a note got none.
+_NOTE_REQUIRED = {
+    "request_changes": _l("required to request changes"),
+    "reject": _l("required to reject"),
+    "archive": _l("required to archive"),
+}
+assert set(_REFUSALS) == set(TRANSITIONS), "every action needs its refusal sentence"
+assert set(_NOTE_REQUIRED) == {t.action for t in TRANSITIONS.values() if t.note_required}, \
+    "every action that needs a note needs its reason"
 
 
 def transition_for(action: str) -> Transition:
     try:
         return TRANSITIONS[action]
     except KeyError:
-        raise ValidationError("Unknown action.", {
-            "action": f"'{action}' is not one of {', '.join(TRANSITIONS)}"}) from None
+        raise ValidationError(_l("Unknown action."), {
+            "action": _l("'%(value)s' is not one of %(choices)s", value=action,
+                         choices=", ".join(TRANSITIONS))}) from None
+
+
+def _one_of(statuses) -> Any:
+    """The states in a sentence, "changes requested or draft" (in the order of their stable values)."""
+    words = [STATUS_IN_SENTENCE[S(s)] for s in sorted(statuses)]
+    phrase = words[0]
+    for word in words[1:]:
+        phrase = _l("%(first)s or %(second)s", first=phrase, second=word)
+    return phrase
 
 
 def check_transition(transition: Transition, status: str, note: str | None) -> None:
     """Raise Conflict when the current state does not allow the action, ValidationError when a note is missing."""
     if status not in transition.sources:
-        allowed = " or ".join(sorted(STATUS_LABELS[s].lower() for s in transition.sources))
-        raise Conflict(
-            f"Cannot {transition.action.replace('_', ' ')}: the submission is {STATUS_LABELS[S(status)].lower()}, "
-            f"and this action needs it to be {allowed}.")
+        raise Conflict(_REFUSALS[transition.action](status=STATUS_IN_SENTENCE[S(status)],
+                                                    allowed=_one_of(transition.sources)))
     if transition.note_required and not (note or "").strip():
-        raise ValidationError("A note is required.", {"note": f"required to {transition.action.replace('_', ' ')}"})
+        raise ValidationError(_l("A note is required."), {"note": _NOTE_REQUIRED[transition.action]})

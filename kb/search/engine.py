@@ -48,7 +48,7 @@ class SearchResults:
     hits: list[Hit]
     facets: dict[str, list[dict]]
     suggestion: str | None
-    notices: list[str]
+    notices: list  # lazy strings (kb.search.query): rendered in the language where they are shown
     query_text: str
     matched_any_word: bool = False  # the all-words search found nothing; these match any word
     corrected_from: str | None = None  # nothing matched what was typed; these are for the suggestion

@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from whoosh import qparser
 from whoosh import query as wq
 
@@ -31,35 +33,35 @@ OPERATORS = {"AND", "OR", "NOT"}
 class ParsedQuery:
     text: str  # the query as finally read (after repairs)
     query: wq.Query | None  # None: no search text (list everything)
-    notices: list[str]
+    notices: list[Any]  # lazy strings: shown in the language of the page (or the API) that shows them
     several_words: bool = False  # an any-word fallback exists (any_words_query builds it when needed)
     widened: list[Widened] = dataclasses.field(default_factory=list)  # words also searched in the other language
 
 
-def clean_query_text(raw: str | None) -> tuple[str, list[str]]:
+def clean_query_text(raw: str | None) -> tuple[str, list[Any]]:
     """Repair what a user typed; return the text to parse and the notices about what changed."""
-    notices: list[str] = []
+    notices: list[Any] = []
     text = unicodedata.normalize("NFC", raw or "")
     cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" else ch
                       for ch in text)
     if cleaned != text:
-        notices.append("control characters were removed from your search")
+        notices.append(_l("control characters were removed from your search"))
     text = re.sub(r"\s+", " ", cleaned).strip()
     # A hyphen inside a word joins its parts (e-procurement, ई-मित्र); only a leading one excludes.
     text = re.sub(r"(?<=[^\W_]|[\u0900-\u097F])-(?=[^\W_]|[\u0900-\u097F])", " ", text)
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
-        notices.append(f"your search was shortened to {MAX_QUERY_CHARS} characters")
+        notices.append(_l("your search was shortened to %(limit)s characters", limit=MAX_QUERY_CHARS))
     if text.count('"') % 2:
         text = text.replace('"', " ")
-        notices.append("an unmatched quotation mark was ignored")
+        notices.append(_l("an unmatched quotation mark was ignored"))
     if not _parentheses_balanced(text):
         text = text.replace("(", " ").replace(")", " ")
-        notices.append("unmatched parentheses were ignored")
+        notices.append(_l("unmatched parentheses were ignored"))
     tokens = text.split()
     kept = _drop_lone_operators(tokens)
     if len(kept) != len(tokens):
-        notices.append("an operator with nothing to combine was ignored")
+        notices.append(_l("an operator with nothing to combine was ignored"))
     return " ".join(kept), notices
 
 
@@ -106,12 +108,12 @@ def parse(raw: str | None, schema, vocabulary) -> ParsedQuery:
         query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened)
     except Exception:  # the parser is not ours to trust with arbitrary text: fall back to plain words
         text = " ".join(analyzed_words(text)) or ""
-        notices.append("special characters in your search were read as plain text")
+        notices.append(_l("special characters in your search were read as plain text"))
         widened = []
         query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened) if text else None
     if query is None or query is wq.NullQuery or not list(query.iter_all_terms()):
         query, widened = None, []
-        notices.append("your search has only very common words; showing everything")
+        notices.append(_l("your search has only very common words; showing everything"))
     several_words = query is not None and _plain_words(text) > 1
     return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words, widened=widened)
 

@@ -19,11 +19,13 @@ import datetime as dt
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from kb import permissions
+from kb.content import MISSING
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
@@ -69,11 +71,11 @@ def record_training_use(user: User | None, public_id: str, data: dict[str, Any])
     """
     case = get_published_case(public_id)
     if not permissions.is_trainer(user):
-        raise Forbidden("Only a trainer of an Administrative Training Institute may record training use.")
+        raise Forbidden(_l("Only a trainer of an Administrative Training Institute may record training use."))
     if not permissions.can_record_training_use(user):
-        raise ValidationError("Your account belongs to no Administrative Training Institute.",
-                              {"ati": "your account is not linked to an Administrative Training Institute; "
-                                      "ask an admin to add you to one"})
+        raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
+                              {"ati": _l("your account is not linked to an Administrative Training Institute; "
+                                         "ask an admin to add you to one")})
     values = validate_training_use(data)
     duplicate = db.session.scalar(select(TrainingUse.id).where(
         TrainingUse.case_id == case.id, TrainingUse.organization_id == user.organization_id,
@@ -91,8 +93,8 @@ def record_training_use(user: User | None, public_id: str, data: dict[str, Any])
 
 
 def _duplicate_training_use() -> Conflict:
-    return Conflict("Your institute has already recorded this programme on this date for this case.",
-                    {"programme": "already recorded for this date"})
+    return Conflict(_l("Your institute has already recorded this programme on this date for this case."),
+                    {"programme": _l("already recorded for this date")})
 
 
 def validate_training_use(data: dict[str, Any]) -> dict[str, Any]:
@@ -101,19 +103,19 @@ def validate_training_use(data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     programme = " ".join(str(data.get("programme") or "").split())
     if not programme:
-        fields["programme"] = "missing"
+        fields["programme"] = MISSING
     elif len(programme) > MAX_PROGRAMME:
-        fields["programme"] = f"at most {MAX_PROGRAMME} characters"
+        fields["programme"] = _l("at most %(limit)s characters", limit=MAX_PROGRAMME)
     held_on = _date(data.get("date"), fields, "date")
     participants = _whole_number(data.get("participants"), fields, "participants", 1, MAX_PARTICIPANTS,
                                  required=True)
     mode = str(data.get("mode") or TrainingMode.classroom.value).strip()
     if mode not in {m.value for m in TrainingMode}:
-        fields["mode"] = f"must be one of {', '.join(m.value for m in TrainingMode)}"
+        fields["mode"] = _l("must be one of %(choices)s", choices=", ".join(m.value for m in TrainingMode))
     rating = _whole_number(data.get("rating"), fields, "rating", 1, 5, required=False)
     notes = _text(data.get("notes"), fields, "notes")
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     return {"programme": programme, "programme_key": programme.casefold(), "held_on": held_on,
             "participants": participants, "mode": mode, "notes": notes, "rating": rating}
 
@@ -147,9 +149,9 @@ def remove_training_use(user: User | None, use_id: int) -> Case:
     """Delete a training record: the trainer who recorded it, or an admin. Returns its case."""
     use = db.session.get(TrainingUse, use_id)
     if use is None or not use.case.is_published:
-        raise NotFound("No such training record.")
+        raise NotFound(_l("No such training record."))
     if not permissions.can_remove_training_use(user, use):
-        raise Forbidden("Only the trainer who recorded it, or an admin, may remove a training record.")
+        raise Forbidden(_l("Only the trainer who recorded it, or an admin, may remove a training record."))
     case = use.case
     db.session.delete(use)
     db.session.flush()
@@ -169,13 +171,13 @@ def record_replication(user: User | None, public_id: str, data: dict[str, Any]) 
     """
     case = get_published_case(public_id)
     if not permissions.is_submitter(user):
-        raise Forbidden("Only a submitter of a state may record that their state replicates a case.")
+        raise Forbidden(_l("Only a submitter of a state may record that their state replicates a case."))
     state_id = permissions.home_state_id(user)
     if state_id is None:
-        raise ValidationError("Your account is linked to no state.",
-                              {"state": "your account and organisation name no state; ask an admin to set one"})
+        raise ValidationError(_l("Your account is linked to no state."),
+                              {"state": _l("your account and organisation name no state; ask an admin to set one")})
     if not permissions.can_record_replication(user, case):
-        raise Forbidden("This case comes from your own state: replication is recorded by other states.")
+        raise Forbidden(_l("This case comes from your own state: replication is recorded by other states."))
     values = validate_replication(data)
     if db.session.scalar(select(Replication.id).where(Replication.case_id == case.id,
                                                       Replication.state_id == state_id)) is not None:
@@ -195,8 +197,8 @@ def record_replication(user: User | None, public_id: str, data: dict[str, Any]) 
 
 
 def _duplicate_replication() -> Conflict:
-    return Conflict("Your state has already recorded this case; change the status of that record instead.",
-                    {"state": "already recorded for this case"})
+    return Conflict(_l("Your state has already recorded this case; change the status of that record instead."),
+                    {"state": _l("already recorded for this case")})
 
 
 def update_replication(user: User | None, replication_id: int, data: dict[str, Any]) -> Replication:
@@ -204,12 +206,12 @@ def update_replication(user: User | None, replication_id: int, data: dict[str, A
     details. The replicating state's submitters, or an admin."""
     replication = get_replication(replication_id)
     if not permissions.can_update_replication(user, replication):
-        raise Forbidden("Only a submitter of the replicating state may update its record.")
+        raise Forbidden(_l("Only a submitter of the replicating state may update its record."))
     values = validate_replication({**replication_fields(replication), **(data or {})})
     fields: dict[str, str] = {}
     note = _text((data or {}).get("note"), fields, "note")
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     previous = replication.status
     for key, value in values.items():
         setattr(replication, key, value)
@@ -232,24 +234,24 @@ def validate_replication(data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     status = str(data.get("status") or "").strip()
     if not status:
-        fields["status"] = "missing"
+        fields["status"] = MISSING
     elif status not in {s.value for s in ReplicationStatus}:
-        fields["status"] = f"must be one of {', '.join(s.value for s in ReplicationStatus)}"
+        fields["status"] = _l("must be one of %(choices)s", choices=", ".join(s.value for s in ReplicationStatus))
     adaptations = _text(data.get("adaptations"), fields, "adaptations")
     outcome = _text(data.get("outcome"), fields, "outcome")
     contact_name = " ".join(str(data.get("contact_name") or "").split())
     if not contact_name:
-        fields["contact_name"] = "missing"
+        fields["contact_name"] = MISSING
     elif len(contact_name) > 200:
-        fields["contact_name"] = "at most 200 characters"
+        fields["contact_name"] = _l("at most %(limit)s characters", limit=200)
     contact_email = str(data.get("contact_email") or "").strip().lower() or None
     if contact_email and not is_email_address(contact_email):
-        fields["contact_email"] = "not an email address"
+        fields["contact_email"] = _l("not an email address")
     contact_phone = str(data.get("contact_phone") or "").strip() or None
     if contact_phone and not _PHONE.match(contact_phone):
-        fields["contact_phone"] = "not a phone number"
+        fields["contact_phone"] = _l("not a phone number")
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     return {"status": status, "adaptations": adaptations, "outcome": outcome, "contact_name": contact_name,
             "contact_email": contact_email, "contact_phone": contact_phone}
 
@@ -258,7 +260,7 @@ def get_replication(replication_id: int) -> Replication:
     """A replication of a published case (anyone may read it), with its history."""
     replication = db.session.get(Replication, replication_id)
     if replication is None or not replication.case.is_published:
-        raise NotFound("No such replication record.")
+        raise NotFound(_l("No such replication record."))
     return replication
 
 
@@ -300,7 +302,7 @@ def case_adoption(case: Case) -> CaseAdoption:
 def get_institute(slug: str) -> Organization:
     organization = db.session.scalar(select(Organization).where(Organization.slug == slug))
     if organization is None or organization.kind != OrganizationKind.ati:
-        raise NotFound(f"No training institute '{slug}'.")
+        raise NotFound(_l("No training institute '%(slug)s'.", slug=slug))
     return organization
 
 
@@ -337,7 +339,7 @@ def replications_of_state_cases(state: State) -> list[Replication]:
 
 def _date(raw: Any, fields: dict[str, str], name: str) -> dt.date | None:
     if raw in (None, ""):
-        fields[name] = "missing"
+        fields[name] = MISSING
         return None
     if isinstance(raw, dt.datetime):
         raw = raw.date()
@@ -347,12 +349,12 @@ def _date(raw: Any, fields: dict[str, str], name: str) -> dt.date | None:
         try:
             value = dt.date.fromisoformat(str(raw).strip())
         except ValueError:
-            fields[name] = "not a date; use YYYY-MM-DD"
+            fields[name] = _l("not a date; use YYYY-MM-DD")
             return None
     if value > today_in_india():
-        fields[name] = "is in the future; record a programme once it has been held"
+        fields[name] = _l("is in the future; record a programme once it has been held")
     elif value < EARLIEST_DATE:
-        fields[name] = f"must be on or after {EARLIEST_DATE.isoformat()}"
+        fields[name] = _l("must be on or after %(date)s", date=EARLIEST_DATE.isoformat())
     return value
 
 
@@ -360,18 +362,19 @@ def _whole_number(raw: Any, fields: dict[str, str], name: str, low: int, high: i
                   required: bool) -> int | None:
     if raw in (None, ""):
         if required:
-            fields[name] = "missing"
+            fields[name] = MISSING
         return None
     if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-        fields[name] = f"must be a whole number from {low} to {high:,}"
+        fields[name] = _l("must be a whole number from %(low)s to %(high)s", low=low, high=high)
         return None
     try:
         value = int(str(raw).strip()) if not isinstance(raw, (int, float)) else int(raw)
     except ValueError:
-        fields[name] = f"must be a whole number from {low} to {high:,}"
+        fields[name] = _l("must be a whole number from %(low)s to %(high)s", low=low, high=high)
         return None
     if not low <= value <= high:
-        fields[name] = "cannot be negative" if value < 0 else f"must be a whole number from {low} to {high:,}"
+        fields[name] = (_l("cannot be negative") if value < 0
+                       else _l("must be a whole number from %(low)s to %(high)s", low=low, high=high))
         return None
     return value
 
@@ -379,5 +382,5 @@ def _whole_number(raw: Any, fields: dict[str, str], name: str, low: int, high: i
 def _text(raw: Any, fields: dict[str, str], name: str, limit: int = MAX_TEXT) -> str:
     text = str(raw or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
-        fields[name] = f"at most {limit:,} characters"
+        fields[name] = _l("at most %(limit)s characters", limit=limit)
     return text

@@ -25,15 +25,16 @@ import zlib
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kb import permissions
 from kb.errors import Conflict, NotFound, TooLarge, ValidationError
 from kb.extensions import db
-from kb.models import Attachment, AttachmentBlob, Revision, User
+from kb.models import Attachment, AttachmentBlob, Revision, RevisionStatus, User
 from kb.services.submissions import find_case
-from kb.workflow import EDITABLE_STATES
+from kb.workflow import EDITABLE_STATES, STATUS_IN_SENTENCE
 
 FIELD = "file"  # the form field (and API field) the errors name
 
@@ -47,7 +48,7 @@ CONTENT_TYPES = {
 }
 EXTENSIONS = {"pdf": ("pdf",), "docx": ("docx",), "pptx": ("pptx",), "xlsx": ("xlsx",), "png": ("png",),
               "jpeg": ("jpg", "jpeg")}
-KIND_NAMES = "PDF, DOCX, PPTX, XLSX, PNG or JPEG"
+KIND_NAMES = _l("PDF, DOCX, PPTX, XLSX, PNG or JPEG")  # inside messages: "not a %(kinds)s file"
 
 # The main part an Office package declares, and the folder that holds it.
 _OFFICE_MAIN_PARTS = {
@@ -76,7 +77,7 @@ def get_attachment(user: User | None, key: str) -> Attachment:
     """The attachment, if the user may see the revision it belongs to; NotFound otherwise."""
     attachment = db.session.scalar(select(Attachment).where(Attachment.key == key)) if key else None
     if attachment is None or not permissions.can_view_revision(user, attachment.revision):
-        raise NotFound("No such file.")
+        raise NotFound(_l("No such file."))
     return attachment
 
 
@@ -100,20 +101,21 @@ def add_attachment(user: User | None, public_id: str, *, filename: str, content:
     permissions.authorize(user, "attach", case)
     revision = case.working_revision
     if revision.status not in EDITABLE_STATES:
-        raise Conflict(f"Cannot attach files: the submission is {revision.status.replace('_', ' ')}; "
-                       "only a draft or a submission with changes requested can change.")
+        raise Conflict(_l("Cannot attach files: the submission is %(status)s; only a draft or a submission with "
+                          "changes requested can change.", status=STATUS_IN_SENTENCE[RevisionStatus(revision.status)]))
     limit = max_bytes if max_bytes is not None else upload_limit()
     data = _read_at_most(content, limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"The file is larger than the limit of {human_size(limit)}.",
-                       {FIELD: f"larger than {human_size(limit)}"})
+        raise TooLarge(_l("The file is larger than the limit of %(size)s.", size=human_size(limit)),
+                       {FIELD: _l("larger than %(size)s", size=human_size(limit))})
     if not data:
-        raise ValidationError("The file is empty.", {FIELD: "empty (choose a file to upload)"})
+        raise ValidationError(_l("The file is empty."), {FIELD: _l("empty (choose a file to upload)")})
     kind = sniff(data)
     count = db.session.scalar(select(func.count()).select_from(Attachment)
                               .where(Attachment.revision_id == revision.id)) or 0
     if count >= MAX_ATTACHMENTS_PER_REVISION:
-        raise ValidationError("Too many files.", {FIELD: f"at most {MAX_ATTACHMENTS_PER_REVISION} files per version"})
+        raise ValidationError(_l("Too many files."), {FIELD: _l("at most %(limit)s files per version",
+                                                                   limit=MAX_ATTACHMENTS_PER_REVISION)})
     attachment = Attachment(key=new_key(), revision=revision, blob=_blob_for(data),
                             filename=clean_filename(filename, kind), content_type=CONTENT_TYPES[kind], kind=kind,
                             size=len(data), uploaded_by=user)
@@ -127,12 +129,12 @@ def remove_attachment(user: User | None, key: str) -> Attachment:
     unless another revision still shares it. Returns the removed row (detached from its revision)."""
     attachment = db.session.scalar(select(Attachment).where(Attachment.key == key)) if key else None
     if attachment is None:
-        raise NotFound("No such file.")
+        raise NotFound(_l("No such file."))
     case = attachment.revision.case
     permissions.authorize(user, "attach", case)  # 404 to those who may not see the submission
     revision = attachment.revision
     if revision is not case.working_revision or revision.status not in EDITABLE_STATES:
-        raise Conflict("Only files of a draft (or a submission with changes requested) can be removed.")
+        raise Conflict(_l("Only files of a draft (or a submission with changes requested) can be removed."))
     blob = attachment.blob
     revision.attachments.remove(attachment)
     db.session.delete(attachment)
@@ -167,13 +169,13 @@ def sniff(data: bytes) -> str:
         return "jpeg"
     if data.startswith(b"PK\x03\x04"):
         return _office_kind(data)
-    raise ValidationError("This type of file is not accepted.",
-                          {FIELD: f"not a {KIND_NAMES} file (HTML, SVG and other types are refused)"})
+    raise ValidationError(_l("This type of file is not accepted."),
+                          {FIELD: _l("not a %(kinds)s file (HTML, SVG and other types are refused)", kinds=KIND_NAMES)})
 
 
 def _office_kind(data: bytes) -> str:
-    unreadable = ValidationError("This file is not a readable Office document.",
-                                 {FIELD: f"a ZIP file that is not a {KIND_NAMES} document"})
+    unreadable = ValidationError(_l("This file is not a readable Office document."),
+                                 {FIELD: _l("a ZIP file that is not a %(kinds)s document", kinds=KIND_NAMES)})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
@@ -196,9 +198,9 @@ def _office_kind(data: bytes) -> str:
 
 
 def _check_unpacked_size(entries: list[zipfile.ZipInfo], packed: int) -> None:
-    bomb = ValidationError("This file unpacks to far more than it holds (a zip bomb?).",
-                           {FIELD: f"unpacks to more than {human_size(MAX_UNPACKED_BYTES)} "
-                                   f"or more than {MAX_COMPRESSION_RATIO} times its size"})
+    bomb = ValidationError(_l("This file unpacks to far more than it holds (a zip bomb?)."),
+                           {FIELD: _l("unpacks to more than %(size)s or more than %(ratio)s times its size",
+                                      size=human_size(MAX_UNPACKED_BYTES), ratio=MAX_COMPRESSION_RATIO)})
     if len(entries) > MAX_ZIP_ENTRIES:
         raise bomb
     total = sum(entry.file_size for entry in entries)
@@ -274,10 +276,11 @@ def upload_limit() -> int:
     return int(current_app.config.get("KB_MAX_UPLOAD_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def human_size(size: int) -> str:
+def human_size(size: int):
+    """A file size as people read it: "512 bytes", "1.5 MB" (a lazy string for bytes, whose word is translated)."""
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
+            return _l("%(size)s bytes", size=size) if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
         size /= 1024
     return str(size)  # pragma: no cover
 

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from typing import Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import defaultload, joinedload, selectinload
 
@@ -75,17 +76,17 @@ def parse_paging(page: str | None, per_page: str | None) -> tuple[int, int]:
         if page_number < 1:
             raise ValueError
     except ValueError:
-        fields["page"] = "must be a whole number from 1"
+        fields["page"] = _l("must be a whole number from 1")
         page_number = 1
     try:
         size = int(per_page) if per_page not in (None, "") else DEFAULT_PER_PAGE
         if not 1 <= size <= MAX_PER_PAGE:
             raise ValueError
     except ValueError:
-        fields["per_page"] = f"must be a whole number from 1 to {MAX_PER_PAGE}"
+        fields["per_page"] = _l("must be a whole number from %(low)s to %(high)s", low=1, high=MAX_PER_PAGE)
         size = DEFAULT_PER_PAGE
     if fields:
-        raise ValidationError("Invalid paging.", fields)
+        raise ValidationError(_l("Invalid paging."), fields)
     return page_number, size
 
 
@@ -94,7 +95,7 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
     years = []
     for raw in values.get("year", []):
         if not str(raw).strip().isdigit():
-            raise ValidationError("Invalid filter.", {"year": f"'{raw}' is not a year"})
+            raise ValidationError(_l("Invalid filter."), {"year": _l("'%(value)s' is not a year", value=raw)})
         years.append(int(raw))
     clean = lambda name: [v.strip() for v in values.get(name, []) if v and v.strip()]  # noqa: E731
     return CaseFilters(mmp=clean("mmp"), mmp_category=clean("mmp_category"), state=clean("state"), year=years, tag=clean("tag"),
@@ -119,7 +120,7 @@ def get_published_case(public_id: str) -> Case:
         )
     )
     if case is None:
-        raise NotFound(f"No published case {public_id}.")
+        raise NotFound(_l("No published case %(id)s.", id=public_id))
     return case
 
 
@@ -134,7 +135,7 @@ def get_public_version(public_id: str, version: int) -> tuple[Case, Revision]:
         )
     )
     if revision is None:
-        raise NotFound(f"Case {public_id} has no published version {version}.")
+        raise NotFound(_l("Case %(id)s has no published version %(version)s.", id=public_id, version=version))
     return case, revision
 
 
@@ -150,7 +151,7 @@ def public_versions(case: Case) -> list[Revision]:
 def _number_of(public_id: str) -> int:
     match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
     if not match:
-        raise NotFound(f"No published case {public_id}.")
+        raise NotFound(_l("No published case %(id)s.", id=public_id))
     return int(match.group(1))
 
 
@@ -225,14 +226,14 @@ def library_overview(newest: int = 6) -> Overview:
 def get_mmp(slug: str) -> Mmp:
     mmp = db.session.scalar(select(Mmp).where(Mmp.slug == slug))
     if mmp is None:
-        raise NotFound(f"No Mission Mode Project '{slug}'.")
+        raise NotFound(_l("No Mission Mode Project '%(slug)s'.", slug=slug))
     return mmp
 
 
 def get_state(code: str) -> State:
     state = db.session.scalar(select(State).where(State.code == (code or "").upper()))
     if state is None:
-        raise NotFound(f"No state or union territory '{code}'.")
+        raise NotFound(_l("No state or union territory '%(code)s'.", code=code))
     return state
 
 
@@ -269,7 +270,7 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
     filters = filters or CaseFilters()
     sort = sort or ("relevance" if (q or "").strip() else "newest")
     if sort not in SORTS:
-        raise ValidationError("Invalid sort.", {"sort": f"must be one of {', '.join(SORTS)}"})
+        raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
     results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page)
     ids = [hit.public_id for hit in results.hits]
     cases = _published_by_public_id(ids)

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from kb.errors import NotFound
 from kb.models import Case, Revision
@@ -28,14 +30,17 @@ def organisation(case: Case, revision: Revision) -> str:
 
 
 def format_citation(case: Case, revision: Revision, accessed: dt.date | None = None) -> str:
-    """Organisation. (Year). Title (Version N). Site. Permalink. Accessed DATE."""
+    """Organisation. (Year). Title (Version N). Site. Permalink. Accessed DATE.
+
+    In the language active where it is called (the page's, the API's, the handout's): a plain string,
+    because every caller shows it at once and the PDF handout cuts it into runs of one script."""
     accessed = accessed or dt.date.today()
     year = (revision.published_at or revision.created_at).year
     site = current_app.config["KB_SITE_NAME"]
-    return (
-        f"{organisation(case, revision)}. ({year}). {revision.title} (Version {revision.number}, {case.public_id}). "
-        f"{site}. {permalink(case, revision)}. Accessed {accessed.isoformat()}."
-    )
+    return _("%(organisation)s. (%(year)s). %(title)s (Version %(version)s, %(id)s). %(site)s. %(url)s. "
+             "Accessed %(accessed)s.", organisation=organisation(case, revision), year=year, title=revision.title,
+             version=revision.number, id=case.public_id, site=site, url=permalink(case, revision),
+             accessed=accessed.isoformat())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -94,9 +99,9 @@ def export_citation(case: Case, revision: Revision, extension: str, accessed: dt
     """A downloadable reference in the format named by its file extension (bib, ris or json)."""
     name = FORMAT_BY_EXTENSION.get(extension)
     if name is None:
-        raise NotFound(f"No citation format '{extension}'.")
+        raise NotFound(_l("No citation format '%(extension)s'.", extension=extension))
     reference = reference_for(case, revision, accessed)
-    media_type, _ = CITATION_FORMATS[name]
+    media_type, _extension = CITATION_FORMATS[name]
     writer = {"bibtex": to_bibtex, "ris": to_ris, "csl-json": to_csl_json}[name]
     return CitationFile(writer(reference), media_type, f"{reference.key}.{extension}")
 

@@ -10,6 +10,9 @@ import dataclasses
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+
 from kb.errors import ValidationError
 from kb.models import Case, OutcomeFigure, Revision
 from kb.services import catalog
@@ -61,9 +64,10 @@ def parse_case_ids(values: list[str]) -> list[str]:
                 ids.append(part.upper())
     if not MIN_CASES <= len(ids) <= MAX_CASES:
         raise ValidationError(
-            f"Choose {MIN_CASES} to {MAX_CASES} cases to compare.",
-            {"ids": f"{len(ids)} distinct case{'s' if len(ids) != 1 else ''} given; "
-                    f"compare {MIN_CASES} to {MAX_CASES}"},
+            _l("Choose %(low)s to %(high)s cases to compare.", low=MIN_CASES, high=MAX_CASES),
+            {"ids": lazy_ngettext("%(num)s distinct case given; compare %(low)s to %(high)s",
+                                  "%(num)s distinct cases given; compare %(low)s to %(high)s",
+                                  len(ids), low=MIN_CASES, high=MAX_CASES)},
         )
     return ids
 

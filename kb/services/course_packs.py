@@ -14,11 +14,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from kb import permissions
+from kb.content import MISSING
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
@@ -46,10 +48,10 @@ MAX_ITEMS = 60
 def create_pack(user: User | None, data: dict[str, Any]) -> CoursePack:
     """A new, empty pack of the trainer's institute, with a fresh number."""
     if not permissions.is_trainer(user):
-        raise Forbidden("Only trainers make course packs.")
+        raise Forbidden(_l("Only trainers make course packs."))
     if not permissions.can_create_course_pack(user):
-        raise ValidationError("Your account belongs to no Administrative Training Institute.",
-                              {"ati": "your account is not linked to an Administrative Training Institute"})
+        raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
+                              {"ati": _l("your account is not linked to an Administrative Training Institute")})
     values = validate_pack(data)
     for _attempt in range(5):
         number = (db.session.scalar(select(func.max(CoursePack.number))) or 0) + 1
@@ -61,7 +63,7 @@ def create_pack(user: User | None, data: dict[str, Any]) -> CoursePack:
         except IntegrityError:  # another pack took the number at the same moment
             continue
         return pack
-    raise Conflict("Could not allocate a course pack number; try again.")  # pragma: no cover
+    raise Conflict(_l("Could not allocate a course pack number; try again."))  # pragma: no cover
 
 
 def update_pack(user: User | None, number: int, data: dict[str, Any]) -> CoursePack:
@@ -77,7 +79,7 @@ def update_pack(user: User | None, number: int, data: dict[str, Any]) -> CourseP
 def delete_pack(user: User | None, number: int) -> None:
     pack = get_pack(user, number)
     if not permissions.can_delete_course_pack(user, pack):
-        raise Forbidden("Only the trainer who created a course pack may delete it.")
+        raise Forbidden(_l("Only the trainer who created a course pack may delete it."))
     db.session.delete(pack)
     db.session.flush()
 
@@ -94,20 +96,20 @@ def validate_pack(data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     title = " ".join(str(data.get("title") or "").split())
     if not title:
-        fields["title"] = "missing"
+        fields["title"] = MISSING
     elif len(title) > MAX_TITLE:
-        fields["title"] = f"at most {MAX_TITLE} characters"
+        fields["title"] = _l("at most %(limit)s characters", limit=MAX_TITLE)
     programme = " ".join(str(data.get("programme") or "").split())
     if len(programme) > MAX_PROGRAMME:
-        fields["programme"] = f"at most {MAX_PROGRAMME} characters"
+        fields["programme"] = _l("at most %(limit)s characters", limit=MAX_PROGRAMME)
     description = str(data.get("description") or "").replace("\r\n", "\n").strip()
     if len(description) > MAX_TEXT:
-        fields["description"] = f"at most {MAX_TEXT:,} characters"
+        fields["description"] = _l("at most %(limit)s characters", limit=MAX_TEXT)
     visibility = str(data.get("visibility") or PackVisibility.institute.value).strip()
     if visibility not in {v.value for v in PackVisibility}:
-        fields["visibility"] = f"must be one of {', '.join(v.value for v in PackVisibility)}"
+        fields["visibility"] = _l("must be one of %(choices)s", choices=", ".join(v.value for v in PackVisibility))
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     return {"title": title, "programme": programme, "description": description, "visibility": visibility}
 
 
@@ -116,14 +118,14 @@ def get_pack(user: User | None, number: int) -> CoursePack:
     pack = db.session.scalar(select(CoursePack).where(CoursePack.number == number)
                              .options(joinedload(CoursePack.organization)))
     if pack is None or not permissions.can_view_course_pack(user, pack):
-        raise NotFound(f"No course pack {number}.")
+        raise NotFound(_l("No course pack %(number)s.", number=number))
     return pack
 
 
 def get_editable_pack(user: User | None, number: int) -> CoursePack:
     pack = get_pack(user, number)
     if not permissions.can_edit_course_pack(user, pack):
-        raise Forbidden("Only trainers of the pack's institute may change it.")
+        raise Forbidden(_l("Only trainers of the pack's institute may change it."))
     return pack
 
 
@@ -212,7 +214,8 @@ def add_case(user: User | None, number: int, public_id: str, note: str = "") -> 
     if any(item.case_id == case.id for item in items):
         raise _already_in_pack(case)
     if len(items) >= MAX_ITEMS:
-        raise ValidationError("The course pack is full.", {"case": f"a pack holds at most {MAX_ITEMS} cases"})
+        raise ValidationError(_l("The course pack is full."),
+                              {"case": _l("a pack holds at most %(limit)s cases", limit=MAX_ITEMS)})
     item = CoursePackItem(pack_id=pack.id, case_id=case.id, note=note, added_by_id=user.id,
                           position=max((i.position for i in items), default=0) + 1)
     try:
@@ -226,7 +229,8 @@ def add_case(user: User | None, number: int, public_id: str, note: str = "") -> 
 
 
 def _already_in_pack(case: Case) -> Conflict:
-    return Conflict(f"{case.public_id} is already in this course pack.", {"case": "already in this pack"})
+    return Conflict(_l("%(id)s is already in this course pack.", id=case.public_id),
+                    {"case": _l("already in this pack")})
 
 
 def remove_case(user: User | None, number: int, public_id: str) -> CoursePack:
@@ -241,12 +245,12 @@ def remove_case(user: User | None, number: int, public_id: str) -> CoursePack:
 def move_case(user: User | None, number: int, public_id: str, direction: str) -> CoursePack:
     """Move a case one place ``up`` or ``down`` among the pack's published cases."""
     if direction not in ("up", "down"):
-        raise ValidationError("Unknown direction.", {"direction": "must be up or down"})
+        raise ValidationError(_l("Unknown direction."), {"direction": _l("must be up or down")})
     pack = get_editable_pack(user, number)
     item = _item(pack, public_id)
     visible = [entry.item for entry in pack_contents(pack).entries]
     if item not in visible:
-        raise NotFound(f"{public_id} is not in this course pack.")
+        raise NotFound(_l("%(id)s is not in this course pack.", id=public_id))
     index = visible.index(item)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(visible):
@@ -312,7 +316,7 @@ def _item(pack: CoursePack, public_id: str) -> CoursePackItem:
         item = db.session.scalar(select(CoursePackItem).join(Case, Case.id == CoursePackItem.case_id)
                                  .where(CoursePackItem.pack_id == pack.id, Case.number == int(match.group(1))))
     if item is None:
-        raise NotFound(f"{public_id} is not in this course pack.")
+        raise NotFound(_l("%(id)s is not in this course pack.", id=public_id))
     return item
 
 
@@ -333,5 +337,5 @@ def _touch(pack: CoursePack) -> None:
 def _note(note: str | None) -> str:
     note = str(note or "").replace("\r\n", "\n").strip()
     if len(note) > MAX_TEXT:
-        raise ValidationError("The note is too long.", {"note": f"at most {MAX_TEXT:,} characters"})
+        raise ValidationError(_l("The note is too long."), {"note": _l("at most %(limit)s characters", limit=MAX_TEXT)})
     return note

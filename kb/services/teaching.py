@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -29,7 +30,7 @@ def list_teaching_notes(user: User | None, public_id: str) -> list[TeachingNote]
     """The notes on a published case, oldest first; only for those who may read teaching notes."""
     case = get_published_case(public_id)
     if not permissions.can_read_teaching_notes(user):
-        raise Forbidden("Teaching notes are for trainers.")
+        raise Forbidden(_l("Teaching notes are for trainers."))
     return notes_on(case)
 
 
@@ -44,7 +45,7 @@ def get_teaching_note(user: User | None, note_id: int) -> TeachingNote:
     """A note on a published case, for those who may read notes (404 for anyone else)."""
     note = db.session.get(TeachingNote, note_id)
     if note is None or not note.case.is_published or not permissions.can_read_teaching_notes(user):
-        raise NotFound("No such teaching note.")
+        raise NotFound(_l("No such teaching note."))
     return note
 
 
@@ -52,10 +53,10 @@ def write_teaching_note(user: User | None, public_id: str, data: dict[str, Any])
     """A trainer of an ATI adds their teaching note to a published case."""
     case = get_published_case(public_id)
     if not permissions.is_trainer(user):
-        raise Forbidden("Only trainers write teaching notes.")
+        raise Forbidden(_l("Only trainers write teaching notes."))
     if not permissions.can_write_teaching_notes(user):
-        raise ValidationError("Your account belongs to no Administrative Training Institute.",
-                              {"ati": "your account is not linked to an Administrative Training Institute"})
+        raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
+                              {"ati": _l("your account is not linked to an Administrative Training Institute")})
     values = validate_teaching_note(data)
     if db.session.scalar(select(TeachingNote.id).where(TeachingNote.case_id == case.id,
                                                        TeachingNote.author_id == user.id)) is not None:
@@ -71,15 +72,15 @@ def write_teaching_note(user: User | None, public_id: str, data: dict[str, Any])
 
 
 def _duplicate() -> Conflict:
-    return Conflict("You already have teaching notes on this case; edit them instead.",
-                    {"case": "already has your teaching notes"})
+    return Conflict(_l("You already have teaching notes on this case; edit them instead."),
+                    {"case": _l("already has your teaching notes")})
 
 
 def update_teaching_note(user: User | None, note_id: int, data: dict[str, Any]) -> TeachingNote:
     """Only the author changes a note (others who can read it get 403)."""
     note = get_teaching_note(user, note_id)
     if not permissions.can_edit_teaching_note(user, note):
-        raise Forbidden("Only the author of teaching notes may edit them.")
+        raise Forbidden(_l("Only the author of teaching notes may edit them."))
     for key, value in validate_teaching_note(data).items():
         setattr(note, key, value)
     note.updated_at = utcnow()
@@ -91,7 +92,7 @@ def delete_teaching_note(user: User | None, note_id: int) -> Case:
     """The author or an admin deletes a note. Returns its case."""
     note = get_teaching_note(user, note_id)
     if not permissions.can_delete_teaching_note(user, note):
-        raise Forbidden("Only the author of teaching notes, or an admin, may delete them.")
+        raise Forbidden(_l("Only the author of teaching notes, or an admin, may delete them."))
     case = note.case
     db.session.delete(note)
     db.session.flush()
@@ -114,19 +115,20 @@ def validate_teaching_note(data: dict[str, Any]) -> dict[str, Any]:
         lines = [line.strip() for line in str(data.get(key) or "").replace("\r\n", "\n").split("\n")]
         values[key] = "\n".join(line for line in lines if line)
         if len(values[key]) > MAX_TEXT:
-            fields[key] = f"at most {MAX_TEXT:,} characters"
+            fields[key] = _l("at most %(limit)s characters", limit=MAX_TEXT)
     raw = data.get("duration_minutes")
     values["duration_minutes"] = None
     if raw not in (None, ""):
         text = str(raw).strip()
         if isinstance(raw, bool) or not text.isdigit() or not MIN_MINUTES <= int(text) <= MAX_MINUTES:
-            fields["duration_minutes"] = f"must be a whole number of minutes from {MIN_MINUTES} to {MAX_MINUTES}"
+            fields["duration_minutes"] = _l("must be a whole number of minutes from %(low)s to %(high)s",
+                                             low=MIN_MINUTES, high=MAX_MINUTES)
         else:
             values["duration_minutes"] = int(text)
     if not any(values[key] for key in TEXT_FIELDS) and "objectives" not in fields:
-        fields["objectives"] = "write at least the learning objectives, questions, activities or exercises"
+        fields["objectives"] = _l("write at least the learning objectives, questions, activities or exercises")
     if fields:
-        raise ValidationError("Some fields need attention.", fields)
+        raise ValidationError(_l("Some fields need attention."), fields)
     return values
 
 

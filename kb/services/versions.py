@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from flask_babel import lazy_gettext as _l
+
 from kb.errors import ValidationError
 from kb.models import Case, Revision
 from kb.services import catalog
@@ -34,13 +36,13 @@ def parse_version_pair(from_value: str | None, to_value: str | None) -> tuple[in
     for field, raw in (("from", from_value), ("to", to_value)):
         text = (raw or "").strip()
         if not text:
-            fields[field] = "is required: a version number"
+            fields[field] = _l("is required: a version number")
         elif not text.isascii() or not text.isdigit() or int(text) < 1:
-            fields[field] = f"'{raw}' is not a version number (a whole number from 1)"
+            fields[field] = _l("'%(value)s' is not a version number (a whole number from 1)", value=raw)
         else:
             numbers.append(int(text))
     if fields:
-        raise ValidationError("Choose two versions to compare.", fields)
+        raise ValidationError(_l("Choose two versions to compare."), fields)
     return numbers[0], numbers[1]
 
 

@@ -50,7 +50,7 @@ def upload(public_id: str):
     upload = request.files.get(service.FIELD)
     try:
         if upload is None or not upload.filename:
-            raise ValidationError(_("Choose a file to upload."), {service.FIELD: "no file chosen"})
+            raise ValidationError(_("Choose a file to upload."), {service.FIELD: _("no file chosen")})
         attachment = service.add_attachment(current_user, public_id, filename=upload.filename,
                                             content=upload.stream)
     except (ValidationError, TooLarge, Conflict) as error:

@@ -20,7 +20,7 @@ from kb.markdown import render_markdown
 from kb.models import RevisionStatus
 from kb.services import attachments, catalog, submissions
 from kb.views.case_form import CaseForm, field_anchor, field_label
-from kb.workflow import CHECKLIST, TRANSITIONS
+from kb.workflow import CHECKLIST, STATUS_IN_SENTENCE, TRANSITIONS
 
 submit = Blueprint("submit", __name__)
 
@@ -135,7 +135,7 @@ def _editable_case(public_id: str):
     permissions.authorize(current_user, "edit", case)
     if "edit" not in permissions.allowed_changes(current_user, case):
         raise Conflict(_("This submission is %(status)s; only a draft or a submission with changes requested "
-                         "can be edited.", status=STATUS_NAMES[case.working_revision.status].lower()))
+                         "can be edited.", status=STATUS_IN_SENTENCE[RevisionStatus(case.working_revision.status)]))
     return case
 
 
