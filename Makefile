@@ -26,7 +26,7 @@ install: $(STAMP)
 # The Hindi catalogue: `make messages` extracts every marked string and merges it into the .po file
 # (kb/translations/README.md says how to translate); `make translations` compiles it (setup and test do).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file -o kb/translations/messages.pot kb
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --sort-by-file -o kb/translations/messages.pot kb
 	$(BIN)/pybabel update -i kb/translations/messages.pot -d kb/translations -l hi --previous
 
 translations: install

@@ -40,7 +40,7 @@ from kb.models import (
 )
 from kb.services import notifications
 from kb.services.publishing import publish_revision, withdraw_case
-from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, check_transition, transition_for
+from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTENCE, check_transition, transition_for
 
 # The fields a submitter may set. Anything else in a request (status, organization, author, ...) is
 # ignored: it is not theirs to set.
@@ -49,13 +49,6 @@ EDITABLE_FIELDS = ("title", "summary", "translated_title", "translated_summary",
 # A draft may be incomplete, but it needs a title and an MMP to be filed under.
 REQUIRED_FOR_DRAFT = ("title", "mmp")
 MAX_COMMENT = 10_000
-# A status inside a sentence ("the submission is in review").
-STATUS_IN_SENTENCE = {
-    RevisionStatus.draft.value: _l("draft"), RevisionStatus.submitted.value: _l("submitted"),
-    RevisionStatus.in_review.value: _l("in review"), RevisionStatus.changes_requested.value: _l("changes requested"),
-    RevisionStatus.published.value: _l("published"), RevisionStatus.superseded.value: _l("superseded"),
-    RevisionStatus.rejected.value: _l("rejected"), RevisionStatus.archived.value: _l("archived"),
-}
 
 
 # ---------------------------------------------------------------------------------------------------

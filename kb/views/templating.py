@@ -3,6 +3,7 @@ the language switch and the site's identity."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
@@ -83,7 +84,13 @@ def audit_note(event) -> str:
     if event.action == "edit" and note.startswith("changed: "):
         names = [field_label(name.strip()) for name in note[len("changed: "):].split(",") if name.strip()]
         return str(_l("Changed: %(fields)s", fields=", ".join(names)))
+    replaced = _REPLACED_BY.fullmatch(note)
+    if replaced:  # written by kb.services.publishing when a new version supersedes this one
+        return str(_l("replaced by version %(number)s", number=replaced.group(1)))
     return note
+
+
+_REPLACED_BY = re.compile(r"replaced by version (\d+)")
 
 
 def register(app: Flask) -> None:
