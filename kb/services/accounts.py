@@ -301,6 +301,12 @@ def _check_manager(actor: User | None, target: User) -> None:
                         if permissions.can_administer(actor) else _("Only an admin may manage accounts."))
 
 
+def home_state_code(user: User | None) -> str | None:
+    """The code of the state a user acts for (``permissions.home_state_id``); None for a central body."""
+    state_id = permissions.home_state_id(user)
+    return db.session.get(State, state_id).code if state_id is not None else None
+
+
 def set_language(user: User, language: str) -> None:
     """The language in which the user gets email and notifications."""
     if language not in LANGUAGES:

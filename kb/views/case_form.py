@@ -62,10 +62,11 @@ class CaseForm:
     # -- building ------------------------------------------------------------------------------------
 
     @classmethod
-    def blank(cls, language: str = "en") -> "CaseForm":
+    def blank(cls, language: str = "en", *, state: str | None = None) -> "CaseForm":
+        """A new case: the six headings of its language, and the writer's state already chosen."""
         language = language if language in BODY_HEADINGS else "en"
         values = {name: "" for name in SCALAR_FIELDS}
-        values.update(language=language, body=body_skeleton(language))
+        values.update(language=language, body=body_skeleton(language), state=state or "")
         return cls(values, {name: [] for name in ROW_FIELDS})
 
     @classmethod

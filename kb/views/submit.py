@@ -18,7 +18,7 @@ from kb.errors import Conflict, Forbidden, KbError, ValidationError
 from kb.extensions import db
 from kb.markdown import render_markdown
 from kb.models import RevisionStatus
-from kb.services import attachments, catalog, submissions
+from kb.services import accounts, attachments, catalog, submissions
 from kb.views.case_form import CaseForm, field_anchor, field_label
 from kb.workflow import CHECKLIST, STATUS_IN_SENTENCE, TRANSITIONS
 
@@ -89,7 +89,8 @@ def new():
     if not permissions.can_create_submission(current_user):
         raise Forbidden(_("Only a submitter of a state department or a nodal agency may write a case."))
     if request.method == "GET":
-        return _form_page(CaseForm.blank(request.args.get("language", "en")), case=None)
+        return _form_page(CaseForm.blank(request.args.get("language", "en"),
+                                         state=accounts.home_state_code(current_user)), case=None)
     form = CaseForm.from_request(request.form)
     if request.form.get("intent") == "preview":
         return _form_page(form, case=None, preview=True)

@@ -406,3 +406,13 @@ def test_the_submission_page_records_no_change_on_get(client, make_user, make_su
         client.get(f"/submissions/{case.public_id}{path}")
     assert db.session.scalar(select(func.count()).select_from(StatusEvent)) == before
     assert db.session.get(Revision, case.working_revision.id).lock_version == lock
+
+
+def test_a_new_case_starts_in_the_submitters_state(client, make_user, make_org, login_as):
+    login_as(client, make_user("submitter"))  # of the Karnataka revenue department
+    page = text_of(client.get("/submissions/new"))
+    assert '<option value="KA" selected>' in page
+    make_org("nodal-central", "nodal_agency", None)
+    login_as(client, make_user("submitter", org="nodal-central"))
+    page = text_of(client.get("/submissions/new"))
+    assert "selected>" not in page.split('id="input-state"')[1].split("</select>")[0], "a central body has none"
