@@ -38,25 +38,37 @@ class Transition:
     target: str
     actor: str
     note_required: bool = False
-    label: Any = ""  # a lazy string: rendered in the language of the page that shows it
+    note_offered: bool = False  # an optional note goes with it (an approval's reason)
+    label: Any = ""  # the button and the audit trail's name for it (lazy: in the reader's language)
+    done: Any = ""  # what the site says once it is done
+
+    @property
+    def takes_note(self) -> bool:
+        return self.note_required or self.note_offered
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("submit", frozenset({S.draft, S.changes_requested}), S.submitted, "own_submitter",
-               label=_l("Submit for review")),
+               label=_l("Submit for review"), done=_l("Submitted for review. Reviewers have been told.")),
     Transition("withdraw", frozenset({S.submitted}), S.draft, "own_submitter",
-               label=_l("Withdraw to draft")),
+               label=_l("Withdraw to draft"), done=_l("Withdrawn: the submission is a draft again.")),
     Transition("claim", frozenset({S.submitted}), S.in_review, "independent_reviewer",
-               label=_l("Claim for review")),
+               label=_l("Claim for review"), done=_l("You are now reviewing this submission.")),
     Transition("request_changes", frozenset({S.in_review}), S.changes_requested, "claimant", note_required=True,
-               label=_l("Request changes")),
-    Transition("approve", frozenset({S.in_review}), S.published, "claimant",
-               label=_l("Approve and publish")),
+               label=_l("Request changes"),
+               done=_l("Changes requested. The submitting organisation has been told.")),
+    Transition("approve", frozenset({S.in_review}), S.published, "claimant", note_offered=True,
+               label=_l("Approve and publish"), done=_l("Approved and published.")),
     Transition("reject", frozenset({S.in_review}), S.rejected, "claimant", note_required=True,
-               label=_l("Reject")),
+               label=_l("Reject"), done=_l("Rejected. The submitting organisation has been told.")),
     Transition("archive", frozenset({S.published}), S.archived, "curator", note_required=True,
-               label=_l("Archive (withdraw from the library)")),
+               label=_l("Archive"), done=_l("Archived: the case is no longer in the library.")),
 ]}
+# What the audit trail calls each kind of event: the transitions, and the steps that change no state.
+EVENT_LABELS = {
+    "create": _l("Created"), "edit": _l("Edited"), "new_revision": _l("New version opened"),
+    "import": _l("Imported"), **{action: transition.label for action, transition in TRANSITIONS.items()},
+}
 
 REVIEW_ACTIONS = ("claim", "request_changes", "approve", "reject")
 EDITABLE_STATES = frozenset({S.draft, S.changes_requested})
@@ -65,16 +77,6 @@ OPEN_STATES = frozenset({S.draft, S.submitted, S.in_review, S.changes_requested}
 # once it has been submitted; a draft belongs to its organisation alone.
 REVIEWER_VISIBLE_STATES = frozenset(set(S) - {S.draft})
 
-STATUS_LABELS = {
-    S.draft: _l("Draft"),
-    S.submitted: _l("Submitted"),
-    S.in_review: _l("In review"),
-    S.changes_requested: _l("Changes requested"),
-    S.published: _l("Published"),
-    S.superseded: _l("Superseded"),
-    S.rejected: _l("Rejected"),
-    S.archived: _l("Archived"),
-}
 # A status inside a sentence ("the submission is in review"): words of their own, not a label made
 # lowercase (Hindi has no letter case, and a sentence may need another form of the word than a label).
 STATUS_IN_SENTENCE = {

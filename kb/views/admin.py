@@ -38,12 +38,6 @@ def no_store(response):
     return response
 
 
-def _kind_names() -> dict[str, str]:
-    return {OrganizationKind.ati.value: _("Administrative Training Institute"),
-            OrganizationKind.state_department.value: _("State department"),
-            OrganizationKind.nodal_agency.value: _("Nodal agency")}
-
-
 def _back(user_id: int | None = None):
     default = url_for(".user_detail", user_id=user_id) if user_id else url_for(".users")
     return redirect(safe_next_path(request.form.get("next"), default=default))
@@ -74,7 +68,7 @@ def users():
 
 def _user_form_context(**extra):
     return dict(roles=[r.value for r in Role], organizations=accounts.list_organizations(),
-                states=catalog.taxonomy()[1], kind_names=_kind_names(), **extra)
+                states=catalog.taxonomy()[1], kind_names=OrganizationKind.labels(), **extra)
 
 
 @admin.route("/users/new", methods=["GET", "POST"])
@@ -181,7 +175,7 @@ def organizations():
             return redirect(url_for(".organizations"))
     return current_app.make_response((render_template(
         "admin/organizations.html", organizations=accounts.list_organizations(),
-        members=accounts.count_members(), form=form, fields=fields, kind_names=_kind_names(),
+        members=accounts.count_members(), form=form, fields=fields, kind_names=OrganizationKind.labels(),
         kinds=[k.value for k in OrganizationKind], states=catalog.taxonomy()[1]), status))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from kb import permissions
@@ -255,9 +256,9 @@ def end_other_sessions():
 # What the header shows
 
 
-@auth.app_context_processor
-def navigation():
-    """Flags for the header, asked of kb.permissions (templates never decide who may do what)."""
+def navigation() -> dict:
+    """Flags for the header, asked of kb.permissions (templates never decide who may do what); registered
+    with every template in kb.views.templating."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
@@ -272,15 +273,13 @@ def navigation():
     except SQLAlchemyError:  # an error page for a broken database must still render
         db.session.rollback()
         nav = {"submissions": False, "review": False, "admin": False, "unread": 0, "pending": 0}
-    return {"nav": nav, "ROLE_NAMES": role_names(), "FIELD_LABELS": field_labels()}
+    return {"nav": nav}
 
 
-def role_names() -> dict[str, str]:
-    return {Role.trainer.value: _("Trainer"), Role.submitter.value: _("Submitter"),
-            Role.reviewer.value: _("Reviewer"), Role.admin.value: _("Admin")}
-
-
-def field_labels() -> dict[str, str]:
-    return {"name": _("Name"), "email": _("Email address"), "role": _("Role"), "org": _("Organisation"),
-            "state": _("State"), "password": _("Password"), "password_confirm": _("Password again"),
-            "current_password": _("Current password"), "slug": _("Short name (slug)"), "kind": _("Kind")}
+# The account and admin forms' fields, as their error messages name them.
+FIELD_LABELS = {
+    "name": _l("Name"), "email": _l("Email address"), "role": _l("Role"), "org": _l("Organisation"),
+    "state": _l("State"), "password": _l("Password"), "password_confirm": _l("Password again"),
+    "current_password": _l("Current password"), "slug": _l("Short name (slug)"), "kind": _l("Kind"),
+    "language": _l("Language"),
+}

@@ -9,6 +9,7 @@ from kb.services import catalog, comparison, versions
 from kb.services.citations import export_citation, format_citation
 from kb.services.handouts import render_cases_pdf
 from kb.views.safety import safe_next_path
+from kb.views.teach import state_adoption, teach_panel
 
 public = Blueprint("public", __name__)
 
@@ -64,7 +65,7 @@ def _render_case(case, revision):
     return render_template(
         "cases/show.html", case=case, revision=revision, is_latest=revision.id == case.published_revision_id,
         versions=catalog.public_versions(case), citation=format_citation(case, revision),
-        similar=catalog.similar_cases(case.public_id),
+        similar=catalog.similar_cases(case.public_id), panel=teach_panel(case),
     )
 
 
@@ -144,7 +145,7 @@ def state_page(code: str):
         return redirect(url_for(".state_page", code=state.code), code=301)
     page, _ = _paging()
     results = catalog.search_cases(None, catalog.CaseFilters(state=[state.code]), page=page)
-    return render_template("state.html", state=state, results=results)
+    return render_template("state.html", state=state, results=results, adoption=state_adoption(state))
 
 
 @public.post("/language")

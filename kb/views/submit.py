@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from kb import permissions
@@ -19,50 +18,10 @@ from kb.extensions import db
 from kb.markdown import render_markdown
 from kb.models import RevisionStatus
 from kb.services import accounts, attachments, catalog, submissions
-from kb.views.case_form import CaseForm, field_anchor, field_label
-from kb.workflow import CHECKLIST, STATUS_IN_SENTENCE, TRANSITIONS
+from kb.views.case_form import CaseForm
+from kb.workflow import STATUS_IN_SENTENCE, TRANSITIONS
 
 submit = Blueprint("submit", __name__)
-
-STATUS_NAMES = {
-    RevisionStatus.draft.value: _l("Draft"),
-    RevisionStatus.submitted.value: _l("Submitted"),
-    RevisionStatus.in_review.value: _l("In review"),
-    RevisionStatus.changes_requested.value: _l("Changes requested"),
-    RevisionStatus.published.value: _l("Published"),
-    RevisionStatus.superseded.value: _l("Superseded"),
-    RevisionStatus.rejected.value: _l("Rejected"),
-    RevisionStatus.archived.value: _l("Archived"),
-}
-ACTION_NAMES = {
-    "create": _l("Created"), "edit": _l("Edited"), "new_revision": _l("New version opened"),
-    "submit": _l("Submit for review"), "withdraw": _l("Withdraw to draft"), "claim": _l("Claim for review"),
-    "request_changes": _l("Request changes"), "approve": _l("Approve and publish"), "reject": _l("Reject"),
-    "archive": _l("Archive"), "import": _l("Imported"),
-}
-DONE_MESSAGES = {
-    "submit": _l("Submitted for review. Reviewers have been told."),
-    "withdraw": _l("Withdrawn: the submission is a draft again."),
-    "claim": _l("You are now reviewing this submission."),
-    "request_changes": _l("Changes requested. The submitting organisation has been told."),
-    "approve": _l("Approved and published."),
-    "reject": _l("Rejected. The submitting organisation has been told."),
-    "archive": _l("Archived: the case is no longer in the library."),
-}
-CHECKLIST_LABELS = {
-    "completeness": _l("Every section is complete (problem, solution, technology, impact, lessons, replication)"),
-    "impact_evidence": _l("Impact is shown with numbers and a source"),
-    "replicability": _l("Another state could replicate it from what is written"),
-    "sources": _l("Sources and links are public and work"),
-}
-assert set(CHECKLIST_LABELS) == set(CHECKLIST), "every checklist item needs a translatable label"
-
-
-@submit.app_context_processor
-def workflow_names():
-    return {"STATUS_NAMES": STATUS_NAMES, "ACTION_NAMES": ACTION_NAMES, "CHECKLIST_LABELS": CHECKLIST_LABELS,
-            "field_label": field_label, "field_anchor": field_anchor, "human_size": attachments.human_size}
-
 
 # ---------------------------------------------------------------------------------------------------
 # My submissions
@@ -207,7 +166,8 @@ def act(public_id: str, action: str):
         case = submissions.get_submission(current_user, public_id)
         return render_submission(case, error=error, typed={"action": action, "note": note})
     db.session.commit()
-    flash(DONE_MESSAGES.get(action, _("Done.")), "success")
+    transition = TRANSITIONS.get(action)
+    flash(transition.done if transition is not None else _("Done."), "success")
     return redirect(url_for(".show", public_id=case.public_id))
 
 

@@ -1,9 +1,9 @@
 """Training institutes' screens: adoption records, teaching notes, course packs, institute pages.
 
-The case page (``kb.views.public``) includes ``teach/_case_panel.html``, which asks ``teach_panel(case)``
-for what to show: both kinds of adoption, the forms the visitor may use, teaching notes for those who may
-read them and the course packs a trainer may add the case to. The state page asks ``state_adoption``.
-Both are computed here, from the services and ``kb.permissions``; templates only display them.
+The case page's view (``kb.views.public``) asks ``teach_panel(case)`` for what ``teach/_case_panel.html``
+shows: both kinds of adoption, the forms the visitor may use, teaching notes for those who may read them
+and the course packs a trainer may add the case to. The state page's view asks ``state_adoption``. Both
+are computed here, from the services and ``kb.permissions``; templates only display them.
 
 Every change is a POST that calls one service function and commits once; a refused form is shown again
 with the reasons and what was typed (400/403/409), and a success redirects (POST/redirect/GET).
@@ -38,14 +38,6 @@ from kb.views.safety import safe_next_path
 
 teach = Blueprint("teach", __name__)
 
-MODE_NAMES = {TrainingMode.classroom.value: _l("Classroom"), TrainingMode.online.value: _l("Online"),
-              TrainingMode.field_visit.value: _l("Field visit")}
-REPLICATION_STATUS_NAMES = {ReplicationStatus.exploring.value: _l("Exploring"),
-                            ReplicationStatus.piloting.value: _l("Piloting"),
-                            ReplicationStatus.adopted.value: _l("Adopted"),
-                            ReplicationStatus.discontinued.value: _l("Discontinued")}
-VISIBILITY_NAMES = {PackVisibility.institute.value: _l("Private to the institute"),
-                    PackVisibility.public.value: _l("Public")}
 FIELD_LABELS = {
     "programme": _l("Programme"), "date": _l("Date"), "participants": _l("Participants"), "mode": _l("Mode"),
     "rating": _l("Usefulness (1–5)"), "notes": _l("Notes"), "ati": _l("Training institute"),
@@ -55,7 +47,7 @@ FIELD_LABELS = {
     "discussion_questions": _l("Discussion questions"), "duration_minutes": _l("Session length (minutes)"),
     "activities": _l("Activities"), "exercises": _l("Exercises"), "title": _l("Title"),
     "description": _l("Description"), "visibility": _l("Who can see it"), "case": _l("Case"),
-    "direction": _l("Direction"),
+    "direction": _l("Direction"), "confirm": _l("Confirmation"),
 }
 
 
@@ -65,13 +57,6 @@ def _user() -> User | None:
 
 def _form() -> dict:
     return {key: value for key, value in request.form.items() if key != "csrf_token"}
-
-
-@teach.app_context_processor
-def teach_names():
-    return {"MODE_NAMES": MODE_NAMES, "REPLICATION_STATUS_NAMES": REPLICATION_STATUS_NAMES,
-            "VISIBILITY_NAMES": VISIBILITY_NAMES, "TEACH_FIELD_LABELS": FIELD_LABELS,
-            "teach_panel": teach_panel, "state_adoption": state_adoption}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -186,7 +171,7 @@ def record_replication(public_id: str):
         db.session.rollback()
         return _replication_form(case, _form(), error), error.status
     flash(_("Recorded for %(state)s: %(status)s.", state=replication.state.name,
-            status=REPLICATION_STATUS_NAMES[replication.status]), "success")
+            status=ReplicationStatus(replication.status).label), "success")
     return redirect(url_for("public.case_page", public_id=case.public_id, _anchor="adoption"))
 
 

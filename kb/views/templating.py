@@ -12,9 +12,6 @@ from flask_babel import lazy_gettext as _l
 from kb import i18n
 from kb.markdown import render_markdown
 
-STAGE_NAMES = {"pilot": _l("Pilot"), "scaled": _l("Scaled up"), "statewide": _l("Statewide"), "national": _l("National")}
-CATEGORY_NAMES = {"central": _l("Central MMPs"), "state": _l("State MMPs"), "integrated": _l("Integrated MMPs")}
-STATE_KIND_NAMES = {"state": _l("State"), "ut": _l("Union territory")}
 
 
 def url_with(**changes) -> str:
@@ -94,8 +91,16 @@ _REPLACED_BY = re.compile(r"replaced by version (\d+)")
 
 
 def register(app: Flask) -> None:
-    from kb.services import catalog, site_pages
+    """Every filter, test and global of the templates, in one place."""
+    from kb.models import (
+        MmpCategory, OrganizationKind, PackVisibility, ReplicationStatus, RevisionStatus, Role, Stage, StateKind,
+        TrainingMode,
+    )
+    from kb.services import attachments, catalog, site_pages
+    from kb.views import auth, teach
+    from kb.views.case_form import field_anchor, field_label
     from kb.views.site import FEEDBACK_LABELS, page_url
+    from kb.workflow import CHECKLIST, EVENT_LABELS
 
     filters = app.jinja_env.filters
     filters["markdown"] = render_markdown
@@ -108,10 +113,20 @@ def register(app: Flask) -> None:
     filters["by_name"] = lambda things: i18n.sorted_by_name(things)
     app.jinja_env.tests["devanagari"] = lambda text: any("\u0900" <= ch <= "\u097f" for ch in str(text))
     app.jinja_env.globals.update(
-        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, STAGE_NAMES=STAGE_NAMES, CATEGORY_NAMES=CATEGORY_NAMES,
-        STATE_KIND_NAMES=STATE_KIND_NAMES, url_with=url_with, current_locale=i18n.current_language,
+        # Names people read, kept on the things they name (kb.models enums, kb.workflow).
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, STAGE_NAMES=Stage.labels(), CATEGORY_NAMES=MmpCategory.labels(),
+        STATE_KIND_NAMES=StateKind.labels(), STATUS_NAMES=RevisionStatus.labels(), ACTION_NAMES=EVENT_LABELS,
+        CHECKLIST_LABELS=CHECKLIST, ROLE_NAMES=Role.labels(), ORGANIZATION_KIND_NAMES=OrganizationKind.labels(),
+        MODE_NAMES=TrainingMode.labels(), REPLICATION_STATUS_NAMES=ReplicationStatus.labels(),
+        VISIBILITY_NAMES=PackVisibility.labels(),
+        # Form field names, as the services' error messages name them.
+        FIELD_LABELS=auth.FIELD_LABELS, TEACH_FIELD_LABELS=teach.FIELD_LABELS, field_label=field_label,
+        field_anchor=field_anchor, human_size=attachments.human_size,
+        # Page helpers.
+        url_with=url_with, current_locale=i18n.current_language,
         current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
         canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
         page_url=page_url, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
         FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label, audit_note=audit_note,
     )
+    app.context_processor(auth.navigation)  # the header's flags, asked once per page
