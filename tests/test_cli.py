@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Organization, User
-from kb.services.accounts import verify_password
+from kb.services.passwords import verify_password
 
 
 def test_orgs_and_users_create_print_ids(runner, app):

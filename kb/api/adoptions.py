@@ -18,6 +18,7 @@ from flask import url_for
 from kb.api import api
 from kb.api import requests as parse
 from kb.api.auth import caller, token_required
+from kb.api.schema import DATETIME, INTEGER, PAGING, PUBLIC_ID, PUBLIC_ID_PARAM, STRING, nullable, obj, operation, param
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import Replication, ReplicationStatus, TrainingMode, TrainingUse
@@ -124,8 +125,6 @@ def replication(record: Replication) -> dict:
 
 
 def _schemas() -> dict:
-    from kb.api.openapi import DATETIME, INTEGER, PUBLIC_ID, STRING, nullable, obj
-
     modes = [m.value for m in TrainingMode]
     statuses = [s.value for s in ReplicationStatus]
     date = {"type": "string", "format": "date", "description": "YYYY-MM-DD; not in the future (India's today)"}
@@ -185,10 +184,8 @@ def openapi_schemas() -> dict:
 
 
 def openapi_paths() -> dict:
-    from kb.api.openapi import INTEGER, PAGING, PUBLIC_ID_PARAM, _param, operation
-
     tag = "adoption"
-    rid = _param("replication_id", "path", INTEGER, "the replication record's id")
+    rid = param("replication_id", "path", INTEGER, "the replication record's id")
     return {
         "/cases/{public_id}/adoptions": {
             "get": operation(

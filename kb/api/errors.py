@@ -6,7 +6,7 @@ from flask import current_app
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.api import api
-from kb.views.errors import json_error
+from kb.responses import json_error
 
 
 @api.errorhandler(RequestEntityTooLarge)

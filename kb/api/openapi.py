@@ -9,34 +9,16 @@ from __future__ import annotations
 
 import functools
 
-from kb.api import api
+from kb.api import adoptions, api
+from kb.api.schema import (
+    BOOLEAN, DATETIME, INTEGER, PAGING, PUBLIC_ID, PUBLIC_ID_PARAM, RESPONSES, STRING, nullable, obj, operation,
+    param, ref, repeatable,
+)
 from kb.models import Language, RevisionStatus, Stage
-from kb.services import attachments, catalog, submissions
+from kb.services import catalog, submissions
 from kb.workflow import REVIEW_ACTIONS, TRANSITIONS
 
-JSON = "application/json"
 STATUSES = [s.value for s in RevisionStatus if s is not RevisionStatus.superseded]
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(schema: dict) -> dict:
-    """The schema, or null (JSON Schema 2020-12, as OpenAPI 3.1 uses it)."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def obj(properties: dict, required: list[str] | tuple[str, ...] = (), *, closed: bool = False, **extra) -> dict:
-    schema = {"type": "object", "properties": properties, "required": list(required), **extra}
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-DATETIME = {"type": "string", "format": "date-time"}
-PUBLIC_ID = {"type": "string", "pattern": r"^KB-\d{4,}$", "examples": ["KB-0042"]}
 
 
 def _page_of(item: str, **more) -> dict:
@@ -200,69 +182,6 @@ SCHEMAS = {
               ["id", "email", "name", "role", "organization"]),
 }
 
-# ---------------------------------------------------------------------------------------------------
-# Responses and parameters
-
-_ERRORS = {
-    "400": "Bad input: `fields` names each problem (`body` for the body as a whole).",
-    "401": "No token where one is needed, or a token that is wrong, revoked or of an inactive account.",
-    "403": "You may see this submission but may not do this to it.",
-    "404": "No such thing, or nothing you may see.",
-    "409": "The submission's state does not allow this (the message names the state), or it changed since the "
-           "lock_version you sent.",
-    "413": "The request body is larger than the limit (KB_MAX_UPLOAD_BYTES).",
-    "429": "Too many failed attempts (bad tokens, failed logins) from your address; wait and try again.",
-}
-RESPONSES = {code: {"description": text, "content": {JSON: {"schema": ref("Error")}}} for code, text in _ERRORS.items()}
-
-
-def _param(name: str, where: str, schema: dict, description: str = "", *, required: bool = False, **extra) -> dict:
-    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
-            "description": description, **extra}
-
-
-PUBLIC_ID_PARAM = _param("public_id", "path", PUBLIC_ID, "the case's stable public id")
-PAGING = [_param("page", "query", {"type": "integer", "minimum": 1, "default": 1}, "from 1"),
-          _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": catalog.MAX_PER_PAGE,
-                                       "default": catalog.DEFAULT_PER_PAGE})]
-
-
-def _repeatable(name: str, schema: dict, description: str) -> dict:
-    return _param(name, "query", {"type": "array", "items": schema}, description, style="form", explode=True)
-
-
-def operation(summary: str, *, tag: str, ok: str | None, schema: str | None = None, body: str | None = None,
-              body_required: bool = True, params=(), errors=(), token: bool = True, description: str = "",
-              created: bool = False, multipart: bool = False, download: bool = False, operation_id: str) -> dict:
-    """One operation. ``ok`` is the success status; every operation may answer 401 (a bad token) and 429."""
-    responses = {}
-    if ok is not None:
-        success = {"description": "Created" if created else ("No content" if ok == "204" else "OK")}
-        if schema:
-            success["content"] = {JSON: {"schema": ref(schema)}}
-        if download:
-            success["content"] = {kind: {"schema": {"type": "string", "contentMediaType": kind}}
-                                  for kind in attachments.CONTENT_TYPES.values()}
-            success["headers"] = {"Content-Disposition": {"schema": STRING,
-                                                          "description": "attachment, with the original file name"}}
-        if created and schema != "Comment":
-            success["headers"] = {"Location": {"schema": STRING, "description": "the address of what was created"}}
-        responses[ok] = success
-    for code in sorted({"401", "429", *errors}):
-        responses[code] = {"$ref": f"#/components/responses/{code}"}
-    op = {"operationId": operation_id, "summary": summary, "tags": [tag], "parameters": list(params),
-          "responses": responses,
-          "security": [{"bearer": []}] if token else [{}, {"bearer": []}]}
-    if description:
-        op["description"] = description
-    if body is not None:
-        op["requestBody"] = {"required": body_required, "content": {JSON: {"schema": ref(body)}}}
-    if multipart:
-        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": obj(
-            {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}, ["file"])}}}
-    return op
-
-
 _SUBMISSION_ERRORS = ("400", "403", "404", "409")
 
 
@@ -275,14 +194,14 @@ def _paths() -> dict:
         "/cases": {"get": operation(
             "Search and filter the published library", tag=library, ok="200", schema="CaseList", token=False,
             errors=("400",), operation_id="listCases", params=[
-                _param("q", "query", STRING, "the search text; empty: every published case"),
-                _repeatable("mmp", STRING, "MMP slug; repeat for OR"),
-                _repeatable("mmp_category", {"enum": ["central", "state", "integrated"]}, "repeat for OR"),
-                _repeatable("state", STRING, "state code; repeat for OR"),
-                _repeatable("year", INTEGER, "year started; repeat for OR"),
-                _repeatable("tag", STRING, "repeat for OR"),
-                _repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
-                _param("sort", "query", {"enum": list(catalog.SORTS)}, "relevance (default with q), newest, title"),
+                param("q", "query", STRING, "the search text; empty: every published case"),
+                repeatable("mmp", STRING, "MMP slug; repeat for OR"),
+                repeatable("mmp_category", {"enum": ["central", "state", "integrated"]}, "repeat for OR"),
+                repeatable("state", STRING, "state code; repeat for OR"),
+                repeatable("year", INTEGER, "year started; repeat for OR"),
+                repeatable("tag", STRING, "repeat for OR"),
+                repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
+                param("sort", "query", {"enum": list(catalog.SORTS)}, "relevance (default with q), newest, title"),
                 *PAGING])},
         "/cases/{public_id}": {"get": operation(
             "One published case (its live version)", tag=library, ok="200", schema="CaseDetail", token=False,
@@ -305,7 +224,7 @@ def _paths() -> dict:
             "get": operation(
                 "Submissions you may see", tag=work, ok="200", schema="SubmissionList", errors=("400",),
                 operation_id="listSubmissions", params=[
-                    _param("status", "query", {"enum": STATUSES}, "only those in this status"), *PAGING],
+                    param("status", "query", {"enum": STATUSES}, "only those in this status"), *PAGING],
                 description=("A submitter: their organisation's. A reviewer: all but drafts. An admin: all. "
                              "A trainer: none. Most recently changed first.")),
             "post": operation(
@@ -350,17 +269,17 @@ def _paths() -> dict:
                         "organisation, while draft or changes_requested.")},
         "/attachments/{key}": {"get": operation(
             "Download a file", tag=work, ok="200", download=True, token=False, errors=("404",),
-            operation_id="downloadAttachment", params=[_param("key", "path", STRING, "the attachment's key")],
+            operation_id="downloadAttachment", params=[param("key", "path", STRING, "the attachment's key")],
             description="Served as a download with its original name, to whoever may see its version "
                         "(anyone once it is published)."), "delete": operation(
             "Remove a file from a draft", tag=work, ok="204", errors=("403", "404", "409"),
-            params=[_param("key", "path", STRING, "the attachment's key")], operation_id="removeAttachment")},
+            params=[param("key", "path", STRING, "the attachment's key")], operation_id="removeAttachment")},
         "/me": {"get": operation("Who the token belongs to", tag=account, ok="200", schema="Me",
                                  operation_id="getMe")},
         "/notifications": {"get": operation(
             "Your notifications, newest first", tag=account, ok="200", schema="NotificationList",
             errors=("400",), operation_id="listNotifications", params=[
-                _param("unread", "query", BOOLEAN, "only the unread ones"), *PAGING])},
+                param("unread", "query", BOOLEAN, "only the unread ones"), *PAGING])},
         "/notifications/read": {"post": operation(
             "Mark notifications read", tag=account, ok="200", schema="MarkedRead", body="MarkRead",
             body_required=False, errors=("400",), operation_id="markNotificationsRead")},
@@ -371,8 +290,6 @@ def _paths() -> dict:
 
 @functools.cache
 def document() -> dict:
-    from kb.api import adoptions  # documents its own endpoints (training uses and replications)
-
     return {
         "openapi": "3.1.0",
         "info": {

@@ -22,7 +22,7 @@ from kb.api.submission_serializers import (
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.services import attachments, submissions
-from kb.views.attachments import attachment_response
+from kb.responses import attachment_response
 from kb.workflow import REVIEW_ACTIONS
 
 # What a caller may never set: kb decides them (the workflow, the caller's account, the clock).

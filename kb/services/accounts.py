@@ -1,9 +1,5 @@
-"""Organisations, users and passwords: creating, registering, approving, changing role, deactivating.
-
-Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile: 64 MiB, 3 passes,
-4 lanes), above the OWASP ASVS minimum that Werkzeug's default scrypt parameters fall below. A password
-must be 8 to 128 characters long, must not be one of the common passwords in ``kb/data/`` and must not
-be the account's email or name.
+"""Organisations and users: creating, registering, approving, changing role, deactivating. (Password
+rules and hashing: ``kb.services.passwords``.)
 
 Every change that alters what a user may do (deactivation, a role or organisation change) ends all of
 their server-side sessions, so a browser that was logged in, or holds a remember-me cookie, is logged out.
@@ -11,14 +7,11 @@ Functions flush; the caller (a request or a command) commits.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import secrets
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -28,13 +21,13 @@ from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES, in_language
 from kb.models import Organization, OrganizationKind, Role, State, User
+from kb.services import auth, notifications
+from kb.services.passwords import check_password_rules, hash_password
+from kb.services.passwords import hasher as _hasher
 from kb.validation import is_email_address
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()
-MIN_PASSWORD, MAX_PASSWORD = 8, 128
-COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Which organisations a self-registered account may belong to, by role.
@@ -42,51 +35,6 @@ REGISTRATION_ROLES = {
     Role.trainer.value: (OrganizationKind.ati.value,),
     Role.submitter.value: (OrganizationKind.state_department.value, OrganizationKind.nodal_agency.value),
 }
-
-
-# ---------------------------------------------------------------------------------------------------
-# Passwords
-
-
-def hash_password(password: str, *, email: str | None = None, name: str | None = None) -> str:
-    check_password_rules(password, email=email, name=name)
-    return _hasher.hash(password)
-
-
-def verify_password(user: User, password: str) -> bool:
-    if not user.password_hash:
-        return False
-    try:
-        return _hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-@functools.cache
-def common_passwords() -> frozenset[str]:
-    """The shipped list of common passwords, lower-cased (comment lines start with '# ')."""
-    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("# "))
-
-
-def check_password_rules(password: str, *, email: str | None = None, name: str | None = None) -> None:
-    """Raise ValidationError (field ``password``) unless the password may be used."""
-    password = password or ""
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ValidationError(_("Invalid password."), {"password": _(
-            "must be %(low)d to %(high)d characters long", low=MIN_PASSWORD, high=MAX_PASSWORD)})
-    folded = password.strip().lower()
-    if folded in common_passwords():
-        raise ValidationError(_("Invalid password."), {"password": _(
-            "is one of the most commonly used passwords; choose one that is harder to guess")})
-    personal = set()
-    if email:
-        email = email.strip().lower()
-        personal |= {email, email.partition("@")[0]}
-    if name and name.strip():
-        personal |= {name.strip().lower(), "".join(name.lower().split())}
-    if folded in personal or "".join(folded.split()) in personal:
-        raise ValidationError(_("Invalid password."), {"password": _("must not be your email address or name")})
 
 
 def _state_by_code(code: str | None) -> State | None:
@@ -208,8 +156,6 @@ def register_user(*, email: str, name: str, password: str, role: str, org_slug: 
     told instead, so the answer to the visitor is the same either way (returns None then). ``language``
     (the interface the visitor registered in) is kept for the account's mail and notifications.
     """
-    from kb.services import notifications
-
     email = (email or "").strip().lower()
     fields, organization = _check_user_fields(email, name, role, org_slug, password, roles=list(REGISTRATION_ROLES))
     if not password:
@@ -317,8 +263,6 @@ def set_language(user: User, language: str) -> None:
 
 def approve_user(target: User, *, actor: User | None = None) -> bool:
     """Let a self-registered account log in; tells its owner by email. False if it was already approved."""
-    from kb.services import notifications
-
     _check_manager(actor, target)
     if target.approved:
         return False
@@ -334,8 +278,6 @@ def approve_user(target: User, *, actor: User | None = None) -> bool:
 def change_role(target: User, role: str, *, org_slug: str | None = None, actor: User | None = None) -> bool:
     """Give the user another role (and, when ``org_slug`` is given, organisation). Ends all their sessions,
     so what they may do changes at once. False if nothing changed."""
-    from kb.services import auth
-
     _check_manager(actor, target)
     fields = {}
     if role not in {r.value for r in Role}:
@@ -363,8 +305,6 @@ def change_role(target: User, role: str, *, org_slug: str | None = None, actor: 
 
 def set_active(target: User, active: bool, *, actor: User | None = None) -> bool:
     """Deactivate (ending every session at once) or reactivate an account. False if nothing changed."""
-    from kb.services import auth
-
     _check_manager(actor, target)
     if target.active == active:
         return False

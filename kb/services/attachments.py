@@ -33,7 +33,7 @@ from kb import permissions
 from kb.errors import Conflict, NotFound, TooLarge, ValidationError
 from kb.extensions import db
 from kb.models import Attachment, AttachmentBlob, Revision, RevisionStatus, User
-from kb.services.submissions import find_case
+from kb.services.cases import find_case
 from kb.workflow import EDITABLE_STATES, STATUS_IN_SENTENCE
 
 FIELD = "file"  # the form field (and API field) the errors name

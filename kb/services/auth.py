@@ -28,7 +28,7 @@ from kb.errors import KbError, ValidationError
 from kb.extensions import db
 from kb.i18n import in_language
 from kb.models import ApiToken, LoginAttempt, PasswordResetToken, User, UserSession, utcnow
-from kb.services.accounts import verify_password
+from kb.services.passwords import hash_password, verify_password
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,6 @@ _DUMMY_USER = None
 def _burn_time(password: str) -> bool:
     global _DUMMY_USER
     if _DUMMY_USER is None:
-        from kb.services.accounts import hash_password
-
         _DUMMY_USER = User(password_hash=hash_password("not-a-real-password"))
     verify_password(_DUMMY_USER, password)
     return False
@@ -187,8 +185,6 @@ def change_password(user: User, current: str, new: str, *, address: str, keep_to
 
     A wrong current password counts as a failed login for the account, so it is throttled the same way.
     Returns how many other sessions were ended."""
-    from kb.services.accounts import hash_password
-
     address = (address or "unknown")[:64]
     check_throttle(user.email, address)
     if not verify_password(user, current or ""):
@@ -262,8 +258,6 @@ def reset_password(raw: str, new: str, now: dt.datetime | None = None) -> User:
     """Set a new password with a reset token. The token is used up (also when two requests race: the
     update only matches an unused row), every other reset token of the user too, and every session of
     the user ends."""
-    from kb.services.accounts import hash_password
-
     now = now or utcnow()
     token = _usable_reset_token(raw, now)
     if token is None:

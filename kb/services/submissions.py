@@ -26,7 +26,6 @@ from kb.content import MISSING, ContentError, fill_revision, validate_case_meta
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
-    PUBLIC_ID_PATTERN,
     Case,
     Comment,
     Mmp,
@@ -39,6 +38,8 @@ from kb.models import (
     utcnow,
 )
 from kb.services import notifications
+from kb.services.attachments import copy_attachment
+from kb.services.cases import find_case
 from kb.services.publishing import publish_revision, withdraw_case
 from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTENCE, check_transition, transition_for
 
@@ -53,14 +54,6 @@ MAX_COMMENT = 10_000
 
 # ---------------------------------------------------------------------------------------------------
 # Reading
-
-
-def find_case(public_id: str) -> Case:
-    match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
-    case = db.session.scalar(select(Case).where(Case.number == int(match.group(1)))) if match else None
-    if case is None or not case.revisions:
-        raise NotFound(_l("No submission %(id)s.", id=public_id))
-    return case
 
 
 def get_submission(user: User | None, public_id: str) -> Case:
@@ -250,8 +243,6 @@ def open_new_revision(user: User | None, public_id: str) -> Case:
     db.session.add(revision)
     _write_revision(revision, _validated(submission_fields(source), complete=False))
     for attachment in getattr(source, "attachments", []):
-        from kb.services.attachments import copy_attachment
-
         copy_attachment(attachment, revision)
     db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="new_revision",
                                from_status=None, to_status=RevisionStatus.draft.value,

@@ -6,18 +6,16 @@ those who may see the revision it belongs to: anyone else gets 404, as for a fil
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.http import dump_options_header
 
-from kb import permissions
 from kb.errors import Conflict, TooLarge, ValidationError
 from kb.extensions import db
 from kb.services import attachments as service
 from kb.services import submissions
+from kb.responses import attachment_response
+from kb.views.submission_page import render_submission
 
 attachments = Blueprint("attachments", __name__)
 
@@ -26,22 +24,6 @@ attachments = Blueprint("attachments", __name__)
 def download(key: str, filename: str):
     attachment = service.get_attachment(current_user if current_user.is_authenticated else None, key)
     return attachment_response(attachment)
-
-
-def attachment_response(attachment):
-    """A file as a download (the site's and the API's): its original Unicode name, its sniffed type,
-    never rendered by the browser, cached only when the public may read it."""
-    response = Response(service.content_of(attachment), mimetype=attachment.content_type)
-    response.headers["Content-Disposition"] = dump_options_header("attachment", {
-        "filename": service.ascii_filename(attachment.filename),
-        "filename*": "UTF-8''" + quote(attachment.filename, safe="!#$&+-.^_`|~"),
-    })
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    public = permissions.is_public_revision(attachment.revision)
-    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    response.set_etag(attachment.blob.sha256)
-    return response.make_conditional(request)
 
 
 @attachments.post("/submissions/<public_id>/attachments")
@@ -55,8 +37,6 @@ def upload(public_id: str):
                                             content=upload.stream)
     except (ValidationError, TooLarge, Conflict) as error:
         db.session.rollback()
-        from kb.views.submit import render_submission
-
         return render_submission(submissions.get_submission(current_user, public_id), error=error)
     db.session.commit()
     flash(_("Attached %(name)s.", name=attachment.filename), "success")
@@ -72,8 +52,6 @@ def remove(key: str):
         service.remove_attachment(current_user, key)
     except Conflict as error:
         db.session.rollback()
-        from kb.views.submit import render_submission
-
         return render_submission(submissions.get_submission(current_user, public_id), error=error)
     db.session.commit()
     flash(_("Removed %(name)s.", name=removed.filename), "success")

@@ -15,9 +15,8 @@ from kb import permissions
 from kb.i18n import LANGUAGE_NAMES, current_language
 from kb.errors import ValidationError
 from kb.extensions import db
-from kb.models import Role
 from kb.services import accounts, auth as auth_service, notifications
-from kb.views.errors import json_error, wants_json
+from kb.responses import json_error, wants_json
 from kb.views.safety import safe_next_path
 
 auth = Blueprint("auth", __name__)

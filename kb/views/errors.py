@@ -3,24 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import KbError
+from kb.responses import json_error, wants_json
 
 log = logging.getLogger(__name__)
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def json_error(status: int, code: str, message: str, fields: dict | None = None):
-    payload = {"error": {"code": code, "message": message}}
-    if fields:
-        payload["error"]["fields"] = fields
-    return jsonify(payload), status
 
 
 def register(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from kb.views.errors import json_error, wants_json
+from kb.responses import json_error, wants_json
 
 SECRET_FIELD_WORDS = ("password", "token", "secret")
 

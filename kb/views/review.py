@@ -12,11 +12,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kb import permissions
 from kb.errors import Conflict, ValidationError
 from kb.extensions import db
 from kb.services import catalog, submissions
-from kb.services.diffs import diff_revisions
+from kb.views.submission_page import render_submission
 from kb.workflow import CHECKLIST
 
 review = Blueprint("review", __name__)
@@ -41,27 +40,7 @@ def save_checklist(public_id: str):
         case = submissions.save_checklist(current_user, public_id, ticked)
     except (ValidationError, Conflict) as error:
         db.session.rollback()
-        from kb.views.submit import render_submission
-
         return render_submission(submissions.get_submission(current_user, public_id), error=error)
     db.session.commit()
     flash(_("Checklist saved."), "success")
     return redirect(url_for("submit.show", public_id=case.public_id) + "#review")
-
-
-def review_panel(user, case) -> dict:
-    """What the submission page shows for review: the differences to read and, for the reviewer
-    deciding, the checklist."""
-    revision = case.working_revision
-    compared = submissions.previous_public_revision(case)
-    sent_back = submissions.content_when_sent_back(revision)
-    return {
-        "compared": compared,
-        "diff": diff_revisions(compared, revision) if compared is not None else None,
-        # What changed since a reviewer asked for changes (a version is edited in place).
-        "sent_back": sent_back,
-        "since_sent_back": diff_revisions(sent_back.content, revision) if sent_back is not None else None,
-        # The one who may approve keeps the checklist (the same question save_checklist asks).
-        "keeps_checklist": "approve" in permissions.allowed_actions(user, case),
-        "checklist": {key: bool((revision.checklist or {}).get(key)) for key in CHECKLIST},
-    }

@@ -17,8 +17,9 @@ from kb.errors import Conflict, Forbidden, KbError, ValidationError
 from kb.extensions import db
 from kb.markdown import render_markdown
 from kb.models import RevisionStatus
-from kb.services import accounts, attachments, catalog, submissions
+from kb.services import accounts, catalog, submissions
 from kb.views.case_form import CaseForm
+from kb.views.submission_page import render_submission
 from kb.workflow import STATUS_IN_SENTENCE, TRANSITIONS
 
 submit = Blueprint("submit", __name__)
@@ -125,27 +126,6 @@ def show(public_id: str):
     if public_id != case.public_id:
         return redirect(url_for(".show", public_id=case.public_id), code=301)
     return render_submission(case)
-
-
-def render_submission(case, *, error: KbError | None = None, typed: dict | None = None):
-    """The submission page, optionally with a refused change's reason and the text that was typed."""
-    from kb.views.review import review_panel
-
-    revision = case.working_revision
-    events = submissions.history(case)
-    decision = next((event for event in reversed(events)
-                     if event.revision_id == revision.id and event.to_status == revision.status and event.note
-                     and event.action in ("request_changes", "reject", "archive")), None)
-    status = error.status if error is not None else 200
-    return render_template(
-        "submissions/show.html", case=case, revision=revision, events=events,
-        comments=submissions.comments(case), decision=decision,
-        actions=permissions.allowed_actions(current_user, case),
-        changes=permissions.allowed_changes(current_user, case), transitions=TRANSITIONS,
-        review=review_panel(current_user, case), error=error,
-        errors=error.fields if error is not None else {}, typed=typed or {},
-        upload_limit=attachments.human_size(attachments.upload_limit()),
-    ), status
 
 
 def lock_version_from(form) -> int | None:

@@ -25,12 +25,10 @@ from kb.extensions import db
 from kb.models import (
     Case,
     CoursePack,
-    PackVisibility,
     Replication,
     ReplicationStatus,
     State,
     TeachingNote,
-    TrainingMode,
     User,
 )
 from kb.services import adoptions, catalog, course_packs, teaching

@@ -10,7 +10,7 @@ from kb.errors import ValidationError
 from kb.extensions import db
 from kb.models import EmailMessage, LoginAttempt, PasswordResetToken, UserSession, utcnow
 from kb.services import auth
-from kb.services.accounts import verify_password
+from kb.services.passwords import verify_password
 from tests.conftest import TEST_PASSWORD
 
 
