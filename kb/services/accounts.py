@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from kb import permissions
-from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES, in_language
 from kb.models import Organization, OrganizationKind, Role, State, User
@@ -242,9 +242,8 @@ def count_pending() -> int:
 
 def _check_manager(actor: User | None, target: User) -> None:
     """The CLI acts as the system (actor None); in the site only an admin, and never on their own account."""
-    if actor is not None and not permissions.can_manage_account(actor, target):
-        raise Forbidden(_("Admins cannot change their own role or deactivate themselves.")
-                        if permissions.can_administer(actor) else _("Only an admin may manage accounts."))
+    if actor is not None:
+        permissions.authorize(actor, "manage", target)
 
 
 def home_state_code(user: User | None) -> str | None:

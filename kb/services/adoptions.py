@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from kb import permissions
 from kb.content import MISSING
-from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
     Case,
@@ -70,12 +70,11 @@ def record_training_use(user: User | None, public_id: str, data: dict[str, Any])
     trainer whose account has no ATI, 409 for the same programme and date again.
     """
     case = get_published_case(public_id)
-    if not permissions.is_trainer(user):
-        raise Forbidden(_l("Only a trainer of an Administrative Training Institute may record training use."))
-    if not permissions.can_record_training_use(user):
+    if permissions.is_trainer_without_an_ati(user):
         raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
                               {"ati": _l("your account is not linked to an Administrative Training Institute; "
                                          "ask an admin to add you to one")})
+    permissions.authorize(user, "record_training_use", case)
     values = validate_training_use(data)
     duplicate = db.session.scalar(select(TrainingUse.id).where(
         TrainingUse.case_id == case.id, TrainingUse.organization_id == user.organization_id,
@@ -150,8 +149,7 @@ def remove_training_use(user: User | None, use_id: int) -> Case:
     use = db.session.get(TrainingUse, use_id)
     if use is None or not use.case.is_published:
         raise NotFound(_l("No such training record."))
-    if not permissions.can_remove_training_use(user, use):
-        raise Forbidden(_l("Only the trainer who recorded it, or an admin, may remove a training record."))
+    permissions.authorize(user, "remove", use)
     case = use.case
     db.session.delete(use)
     db.session.flush()
@@ -170,14 +168,11 @@ def record_replication(user: User | None, public_id: str, data: dict[str, Any]) 
     (409 for a second; change its status instead).
     """
     case = get_published_case(public_id)
-    if not permissions.is_submitter(user):
-        raise Forbidden(_l("Only a submitter of a state may record that their state replicates a case."))
     state_id = permissions.home_state_id(user)
-    if state_id is None:
+    if permissions.is_submitter(user) and state_id is None:
         raise ValidationError(_l("Your account is linked to no state."),
                               {"state": _l("your account and organisation name no state; ask an admin to set one")})
-    if not permissions.can_record_replication(user, case):
-        raise Forbidden(_l("This case comes from your own state: replication is recorded by other states."))
+    permissions.authorize(user, "record_replication", case)
     values = validate_replication(data)
     if db.session.scalar(select(Replication.id).where(Replication.case_id == case.id,
                                                       Replication.state_id == state_id)) is not None:
@@ -205,8 +200,7 @@ def update_replication(user: User | None, replication_id: int, data: dict[str, A
     """Change a replication's status (appended to its history, with an optional ``note``) and its
     details. The replicating state's submitters, or an admin."""
     replication = get_replication(replication_id)
-    if not permissions.can_update_replication(user, replication):
-        raise Forbidden(_l("Only a submitter of the replicating state may update its record."))
+    permissions.authorize(user, "update", replication)
     values = validate_replication({**replication_fields(replication), **(data or {})})
     fields: dict[str, str] = {}
     note = _text((data or {}).get("note"), fields, "note")

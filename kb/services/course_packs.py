@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kb import permissions
 from kb.content import MISSING
-from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
     PUBLIC_ID_PATTERN,
@@ -47,11 +47,10 @@ MAX_ITEMS = 60
 
 def create_pack(user: User | None, data: dict[str, Any]) -> CoursePack:
     """A new, empty pack of the trainer's institute, with a fresh number."""
-    if not permissions.is_trainer(user):
-        raise Forbidden(_l("Only trainers make course packs."))
-    if not permissions.can_create_course_pack(user):
+    if permissions.is_trainer_without_an_ati(user):
         raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
                               {"ati": _l("your account is not linked to an Administrative Training Institute")})
+    permissions.authorize(user, "create_course_pack")
     values = validate_pack(data)
     for _attempt in range(5):
         number = (db.session.scalar(select(func.max(CoursePack.number))) or 0) + 1
@@ -78,8 +77,7 @@ def update_pack(user: User | None, number: int, data: dict[str, Any]) -> CourseP
 
 def delete_pack(user: User | None, number: int) -> None:
     pack = get_pack(user, number)
-    if not permissions.can_delete_course_pack(user, pack):
-        raise Forbidden(_l("Only the trainer who created a course pack may delete it."))
+    permissions.authorize(user, "delete", pack)
     db.session.delete(pack)
     db.session.flush()
 
@@ -117,15 +115,14 @@ def get_pack(user: User | None, number: int) -> CoursePack:
     """The pack, if the user may see it; NotFound otherwise (a private pack does not exist outside)."""
     pack = db.session.scalar(select(CoursePack).where(CoursePack.number == number)
                              .options(joinedload(CoursePack.organization)))
-    if pack is None or not permissions.can_view_course_pack(user, pack):
+    if pack is None or not permissions.can(user, "view", pack):
         raise NotFound(_l("No course pack %(number)s.", number=number))
     return pack
 
 
 def get_editable_pack(user: User | None, number: int) -> CoursePack:
     pack = get_pack(user, number)
-    if not permissions.can_edit_course_pack(user, pack):
-        raise Forbidden(_l("Only trainers of the pack's institute may change it."))
+    permissions.authorize(user, "edit", pack)
     return pack
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from kb import permissions
 from kb.content import MISSING
-from kb.errors import Forbidden, NotFound, TooManyRequests, ValidationError
+from kb.errors import NotFound, TooManyRequests, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES
 from kb.models import Feedback, FeedbackCategory, FeedbackStatus, Role, User, utcnow
@@ -133,8 +133,7 @@ def set_feedback_status(user: User | None, feedback_id: int, status: str, note: 
 
 
 def _check_admin(user: User | None) -> None:
-    if not permissions.can_administer(user):
-        raise Forbidden(_l("Only an admin may read feedback."))
+    permissions.authorize(user, "read_feedback")
 
 
 def _clean(value, *, keep_lines: bool = False) -> str:

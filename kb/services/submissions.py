@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
 from kb.content import MISSING, ContentError, fill_revision, validate_case_meta
-from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.errors import Conflict, Forbidden, ValidationError
 from kb.extensions import db
 from kb.models import (
     Case,
@@ -59,7 +59,7 @@ MAX_COMMENT = 10_000
 def get_submission(user: User | None, public_id: str) -> Case:
     """The case, if the user may see its submission; NotFound otherwise."""
     case = find_case(public_id)
-    permissions.authorize_view(user, case)
+    permissions.authorize(user, "view", case)
     return case
 
 
@@ -102,8 +102,7 @@ def list_submissions(user: User | None, *, status: str | None = None, page: int 
 
 def review_queue(user: User | None, *, mmp: str | None = None, state: str | None = None) -> list[Case]:
     """Submitted and in-review cases, oldest submission first, that this reviewer may see."""
-    if not permissions.can_use_review_queue(user):
-        raise Forbidden(_l("Only reviewers and admins have a review queue."))
+    permissions.authorize(user, "use_review_queue")
     query = (select(Case).join(Revision, Revision.case_id == Case.id)
              .where(Revision.status.in_([RevisionStatus.submitted.value, RevisionStatus.in_review.value])))
     if mmp:
@@ -166,8 +165,7 @@ def content_when_sent_back(revision: Revision) -> SentBack | None:
 
 def create_submission(user: User | None, data: dict[str, Any]) -> Case:
     """A new case in ``draft``, belonging to the submitter's organisation, with a fresh public id."""
-    if not permissions.can_create_submission(user):
-        raise Forbidden(_l("Only a submitter of a state department or a nodal agency may submit cases."))
+    permissions.authorize(user, "create_submission")
     document = _validated(data, complete=False)
     for attempt in range(5):
         number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
@@ -227,10 +225,7 @@ def open_new_revision(user: User | None, public_id: str) -> Case:
     # A published case is public, so anyone may learn that they may not do this (403); an unpublished one
     # is 404 to those who may not see it. Permission comes before state, as for every other action: a
     # reviewer gets 403 whatever the state, and only the case's own submitters hear that it is not published.
-    if not case.is_published and not permissions.can_view_submission(user, case):
-        raise NotFound(_l("No case %(id)s.", id=public_id))
-    if not permissions.may(user, "new_revision", case):
-        raise Forbidden(permissions._FORBIDDEN_REASONS["new_revision"])
+    permissions.authorize(user, "new_revision", case)
     if not case.is_published:
         raise Conflict(_l("Only a published case can get a new version; this one is not published."))
     working = case.working_revision

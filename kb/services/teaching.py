@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from kb import permissions
-from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import Case, Organization, TeachingNote, User, utcnow
 from kb.services.catalog import get_published_case
@@ -29,8 +29,7 @@ MIN_MINUTES, MAX_MINUTES = 5, 1440
 def list_teaching_notes(user: User | None, public_id: str) -> list[TeachingNote]:
     """The notes on a published case, oldest first; only for those who may read teaching notes."""
     case = get_published_case(public_id)
-    if not permissions.can_read_teaching_notes(user):
-        raise Forbidden(_l("Teaching notes are for trainers."))
+    permissions.authorize(user, "read_teaching_notes")
     return notes_on(case)
 
 
@@ -44,7 +43,7 @@ def notes_on(case: Case) -> list[TeachingNote]:
 def get_teaching_note(user: User | None, note_id: int) -> TeachingNote:
     """A note on a published case, for those who may read notes (404 for anyone else)."""
     note = db.session.get(TeachingNote, note_id)
-    if note is None or not note.case.is_published or not permissions.can_read_teaching_notes(user):
+    if note is None or not note.case.is_published or not permissions.can(user, "read_teaching_notes"):
         raise NotFound(_l("No such teaching note."))
     return note
 
@@ -52,11 +51,10 @@ def get_teaching_note(user: User | None, note_id: int) -> TeachingNote:
 def write_teaching_note(user: User | None, public_id: str, data: dict[str, Any]) -> TeachingNote:
     """A trainer of an ATI adds their teaching note to a published case."""
     case = get_published_case(public_id)
-    if not permissions.is_trainer(user):
-        raise Forbidden(_l("Only trainers write teaching notes."))
-    if not permissions.can_write_teaching_notes(user):
+    if permissions.is_trainer_without_an_ati(user):
         raise ValidationError(_l("Your account belongs to no Administrative Training Institute."),
                               {"ati": _l("your account is not linked to an Administrative Training Institute")})
+    permissions.authorize(user, "write_teaching_notes")
     values = validate_teaching_note(data)
     if db.session.scalar(select(TeachingNote.id).where(TeachingNote.case_id == case.id,
                                                        TeachingNote.author_id == user.id)) is not None:
@@ -79,8 +77,7 @@ def _duplicate() -> Conflict:
 def update_teaching_note(user: User | None, note_id: int, data: dict[str, Any]) -> TeachingNote:
     """Only the author changes a note (others who can read it get 403)."""
     note = get_teaching_note(user, note_id)
-    if not permissions.can_edit_teaching_note(user, note):
-        raise Forbidden(_l("Only the author of teaching notes may edit them."))
+    permissions.authorize(user, "edit", note)
     for key, value in validate_teaching_note(data).items():
         setattr(note, key, value)
     note.updated_at = utcnow()
@@ -91,8 +88,7 @@ def update_teaching_note(user: User | None, note_id: int, data: dict[str, Any]) 
 def delete_teaching_note(user: User | None, note_id: int) -> Case:
     """The author or an admin deletes a note. Returns its case."""
     note = get_teaching_note(user, note_id)
-    if not permissions.can_delete_teaching_note(user, note):
-        raise Forbidden(_l("Only the author of teaching notes, or an admin, may delete them."))
+    permissions.authorize(user, "delete", note)
     case = note.case
     db.session.delete(note)
     db.session.flush()

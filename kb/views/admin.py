@@ -1,8 +1,8 @@
 """Admin pages: users (list and search, create, approve, change role, deactivate and reactivate),
 organisations (list and create) and visitors' feedback (read, mark answered or closed).
 
-Only admins get in (``permissions.can_administer``, asked once for the whole blueprint); whether an admin
-may change one particular account is the service's question (``permissions.can_manage_account``). Every
+Only admins get in (``permissions.can(user, "administer")``, asked once for the whole blueprint); whether
+an admin may change one particular account is the service's question (``can(user, "manage", account)``). Every
 change is a POST with a CSRF token, followed by a redirect.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ PER_PAGE = 50
 def only_admins():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not permissions.can_administer(current_user):
+    if not permissions.can(current_user, "administer"):
         raise Forbidden(_("Only an admin may see the admin pages."))
     return None
 
@@ -63,7 +63,7 @@ def users():
     found, total = accounts.list_users(q=q, status=status, role=role, page=page, per_page=PER_PAGE)
     return render_template("admin/users.html", users=found, total=total, page=page, per_page=PER_PAGE, q=q,
                            status=status, role=role or "", roles=[r.value for r in Role],
-                           can_manage=lambda user: permissions.can_manage_account(current_user, user))
+                           can_manage=lambda user: permissions.can(current_user, "manage", user))
 
 
 def _user_form_context(**extra):
@@ -104,7 +104,7 @@ def _reset_link(token: str) -> str:
 @admin.get("/users/<int:user_id>")
 def user_detail(user_id: int):
     user = accounts.get_user(user_id)
-    return render_template("admin/user.html", user=user, can_manage=permissions.can_manage_account(current_user, user),
+    return render_template("admin/user.html", user=user, can_manage=permissions.can(current_user, "manage", user),
                            sessions=auth_service.count_sessions(user), fields={}, **_user_form_context())
 
 

@@ -263,11 +263,11 @@ def navigation() -> dict:
     try:
         user = current_user if current_user.is_authenticated else None
         nav = {
-            "submissions": permissions.can_list_own_submissions(user),
-            "review": permissions.can_use_review_queue(user),
-            "admin": permissions.can_administer(user),
+            "submissions": permissions.can(user, "list_own_submissions"),
+            "review": permissions.can(user, "use_review_queue"),
+            "admin": permissions.can(user, "administer"),
             "unread": notifications.unread_count(user) if user is not None else 0,
-            "pending": accounts.count_pending() if permissions.can_administer(user) else 0,
+            "pending": accounts.count_pending() if permissions.can(user, "administer") else 0,
         }
     except SQLAlchemyError:  # an error page for a broken database must still render
         db.session.rollback()

@@ -35,7 +35,7 @@ def index():
     page, _per_page = catalog.parse_paging(request.args.get("page"), None)
     listing = submissions.list_submissions(current_user, status=status, page=page)
     return render_template("submissions/index.html", listing=listing, status=status,
-                           can_create=permissions.can_create_submission(current_user),
+                           can_create=permissions.can(current_user, "create_submission"),
                            pages=max(1, -(-listing.total // listing.per_page)))
 
 
@@ -46,7 +46,7 @@ def index():
 @submit.route("/submissions/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if not permissions.can_create_submission(current_user):
+    if not permissions.can(current_user, "create_submission"):
         raise Forbidden(_("Only a submitter of a state department or a nodal agency may write a case."))
     if request.method == "GET":
         return _form_page(CaseForm.blank(request.args.get("language", "en"),

@@ -83,20 +83,20 @@ def teach_panel(case: Case) -> TeachPanel:
     user = _user()
     adoption = adoptions.case_adoption(case)
     state_id = permissions.home_state_id(user)
-    notes = teaching.notes_on(case) if permissions.can_read_teaching_notes(user) else None
+    notes = teaching.notes_on(case) if permissions.can(user, "read_teaching_notes") else None
     own_note = next((n for n in notes or [] if user is not None and n.author_id == user.id), None)
     return TeachPanel(
         adoption=adoption,
-        removable_uses={use.id for use in adoption.training_uses if permissions.can_remove_training_use(user, use)},
-        can_record_training=permissions.can_record_training_use(user),
-        trainer_without_ati=permissions.is_trainer(user) and not permissions.belongs_to_an_ati(user),
-        can_record_replication=permissions.can_record_replication(user, case),
+        removable_uses={use.id for use in adoption.training_uses if permissions.can(user, "remove", use)},
+        can_record_training=permissions.can(user, "record_training_use", case),
+        trainer_without_ati=permissions.is_trainer_without_an_ati(user),
+        can_record_replication=permissions.can(user, "record_replication", case),
         own_replication=next((r for r in adoption.replications if state_id is not None and r.state_id == state_id),
                              None),
         notes=notes,
-        editable_notes={n.id for n in notes or [] if permissions.can_edit_teaching_note(user, n)},
-        deletable_notes={n.id for n in notes or [] if permissions.can_delete_teaching_note(user, n)},
-        can_write_note=permissions.can_write_teaching_notes(user),
+        editable_notes={n.id for n in notes or [] if permissions.can(user, "edit", n)},
+        deletable_notes={n.id for n in notes or [] if permissions.can(user, "delete", n)},
+        can_write_note=permissions.can(user, "write_teaching_notes"),
         own_note=own_note,
         packs_to_add_to=course_packs.packs_to_add_to(user),
         packs_containing=course_packs.packs_containing(user, case),
@@ -139,8 +139,8 @@ def record_training_use(public_id: str):
 def _training_form(case: Case, values: dict, error: KbError | None):
     user = _user()
     return render_template("teach/record_training.html", case=case, values=values, error=error,
-                           today=adoptions.today_in_india(), allowed=permissions.can_record_training_use(user),
-                           trainer_without_ati=permissions.is_trainer(user) and not permissions.belongs_to_an_ati(user))
+                           today=adoptions.today_in_india(), allowed=permissions.can(user, "record_training_use", case),
+                           trainer_without_ati=permissions.is_trainer_without_an_ati(user))
 
 
 @teach.post("/training-uses/<int:use_id>/delete")
@@ -176,7 +176,7 @@ def record_replication(public_id: str):
 def _replication_form(case: Case, values: dict, error: KbError | None):
     user = _user()
     return render_template("teach/record_replication.html", case=case, values=values, error=error,
-                           allowed=permissions.can_record_replication(user, case),
+                           allowed=permissions.can(user, "record_replication", case),
                            without_state=permissions.is_submitter(user) and permissions.home_state_id(user) is None)
 
 
@@ -202,7 +202,7 @@ def update_replication(replication_id: int):
 
 def _replication_page(replication: Replication, values: dict, error: KbError | None):
     return render_template("teach/replication.html", replication=replication, values=values, error=error,
-                           can_update=permissions.can_update_replication(_user(), replication))
+                           can_update=permissions.can(_user(), "update", replication))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def new_teaching_note(public_id: str):
 def edit_teaching_note(note_id: int):
     note = teaching.get_teaching_note(_user(), note_id)
     if request.method == "GET":
-        if not permissions.can_edit_teaching_note(_user(), note):
+        if not permissions.can(_user(), "edit", note):
             return _note_form(note.case, note, teaching.teaching_note_fields(note), None), 403
         return _note_form(note.case, note, teaching.teaching_note_fields(note), None)
     try:
@@ -254,8 +254,8 @@ def delete_teaching_note(note_id: int):
 
 def _note_form(case: Case, note: TeachingNote | None, values: dict, error: KbError | None):
     user = _user()
-    allowed = (permissions.can_edit_teaching_note(user, note) if note is not None
-               else permissions.can_write_teaching_notes(user))
+    allowed = (permissions.can(user, "edit", note) if note is not None
+               else permissions.can(user, "write_teaching_notes"))
     return render_template("teach/note_form.html", case=case, note=note, values=values, error=error,
                            allowed=allowed, trainer_without_ati=permissions.is_trainer(user)
                            and not permissions.belongs_to_an_ati(user))
@@ -270,7 +270,7 @@ def institute_page(slug: str):
     user = _user()
     institute = adoptions.get_institute(slug)
     uses = adoptions.institute_training_uses(institute)
-    notes = teaching.notes_by_institute(institute) if permissions.can_read_teaching_notes(user) else None
+    notes = teaching.notes_by_institute(institute) if permissions.can(user, "read_teaching_notes") else None
     return render_template("teach/institute.html", institute=institute, uses=uses,
                            case_count=len({use.case_id for use in uses}),
                            participant_count=sum(use.participants for use in uses),
@@ -285,8 +285,8 @@ def institute_page(slug: str):
 def pack_index():
     user = _user()
     return render_template("packs/index.html", overview=course_packs.list_packs(user),
-                           can_create=permissions.can_create_course_pack(user),
-                           trainer_without_ati=permissions.is_trainer(user) and not permissions.belongs_to_an_ati(user),
+                           can_create=permissions.can(user, "create_course_pack"),
+                           trainer_without_ati=permissions.is_trainer_without_an_ati(user),
                            values=course_packs.pack_fields(None), error=None)
 
 
@@ -300,7 +300,7 @@ def create_pack():
     except KbError as error:
         db.session.rollback()
         return render_template("packs/index.html", overview=course_packs.list_packs(user),
-                               can_create=permissions.can_create_course_pack(user), trainer_without_ati=False,
+                               can_create=permissions.can(user, "create_course_pack"), trainer_without_ati=False,
                                values=_form(), error=error), error.status
     flash(_("Course pack %(number)s created. Add cases from search results or from a case page.",
             number=pack.number), "success")
@@ -312,7 +312,7 @@ def show_pack(number: int):
     user = _user()
     pack = course_packs.get_pack(user, number)
     return render_template("packs/show.html", pack=pack, contents=course_packs.pack_contents(pack),
-                           can_edit=permissions.can_edit_course_pack(user, pack))
+                           can_edit=permissions.can(user, "edit", pack))
 
 
 @teach.get("/packs/<int:number>/handout.pdf")
@@ -344,7 +344,7 @@ def _edit_page(pack: CoursePack, *, settings: dict | None = None, error: KbError
     return render_template("packs/edit.html", pack=pack, contents=contents, q=q, results=results,
                            in_pack={entry.case.id for entry in contents.entries},
                            values=settings if settings is not None else course_packs.pack_fields(pack),
-                           error=error, can_delete=permissions.can_delete_course_pack(user, pack)), status
+                           error=error, can_delete=permissions.can(user, "delete", pack)), status
 
 
 def _pack_action(number: int, action, message: str | None, anchor: str | None = None, *, settings: bool = False):
@@ -375,8 +375,7 @@ def delete_pack(number: int):
     """Deleting a pack (its notes and order go with it) needs the confirming tick on the form."""
     if request.form.get("confirm") != "yes":
         pack = course_packs.get_editable_pack(_user(), number)
-        if not permissions.can_delete_course_pack(_user(), pack):
-            course_packs.delete_pack(_user(), number)  # refuses (403) with the service's reason
+        permissions.authorize(_user(), "delete", pack)  # 403 before asking for the tick
         error = ValidationError(_("Not deleted: confirm first."),
                                 {"confirm": _("tick the box to confirm that the pack should be deleted")})
         return _edit_page(pack, error=error, status=400)
