@@ -75,7 +75,8 @@ def content_group():
 def content_import(folder: Path):
     """Upsert taxonomy and case files from FOLDER (idempotent); exit 1 if any file failed."""
     from kb import search
-    from kb.content import ContentError, import_content
+    from kb.content import import_content
+    from kb.errors import ContentError
 
     try:
         with search.sync_suspended():  # one index sync at the end, not one per file
@@ -211,8 +212,7 @@ def users_list(status, role, q):
     """Print the users (id, email, role, organisation, status, name), one per line, tab-separated."""
     from kb.services.accounts import list_users
 
-    users, _total = list_users(q=q, status=status, role=role, per_page=1_000_000)
-    for user in users:
+    for user in list_users(q=q, status=status, role=role, per_page=1_000_000).items:
         state = "inactive" if not user.active else ("pending" if not user.approved else "active")
         click.echo("\t".join([str(user.id), user.email, user.role,
                               user.organization.slug if user.organization else "-", state, user.name]))

@@ -19,6 +19,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from kb.errors import ContentError
 from kb.extensions import db
 from kb.services.publishing import publish_revision
 from kb.services.sections import BODY_HEADINGS, split_sections
@@ -51,15 +52,6 @@ MAX_TAGS = 12
 MISSING = _l("missing")
 FIRST_YEAR = 1980
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
-
-
-class ContentError(Exception):
-    """A content file that cannot be imported; ``fields`` maps each bad field to its reason."""
-
-    def __init__(self, path: Path | str, fields: dict[str, str]):
-        self.path = str(path)
-        self.fields = fields
-        super().__init__(f"{path}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
 
 
 @dataclasses.dataclass

@@ -1,5 +1,8 @@
-"""Domain errors raised by the service layer. Each medium (HTML, JSON API, CLI) maps them its own way."""
+"""Domain errors raised by the service layer. Each medium (HTML, JSON API, CLI) maps them its own way.
+Every error kb raises on purpose is defined here."""
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class KbError(Exception):
@@ -54,3 +57,47 @@ class TooManyRequests(KbError):
     def __init__(self, message: str, fields: dict[str, str] | None = None, *, retry_after: int = 60):
         super().__init__(message, fields)
         self.retry_after = retry_after
+
+
+class NotAuthenticated(KbError):
+    """No (valid) API token where one is needed."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class LoginFailed(KbError):
+    """Wrong email or password (one message whether or not the email exists)."""
+
+    status = 401
+    code = "login_failed"
+
+
+class AccountPending(LoginFailed):
+    """The password was right, but an admin has not approved the self-registered account yet."""
+
+    code = "account_pending"
+
+
+class TooManyAttempts(KbError):
+    """Too many failed logins (or bad API tokens) for an account or from an address, for now."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class InvalidResetToken(KbError):
+    """A password reset link that is unknown, used or expired."""
+
+    status = 400
+    code = "invalid_token"
+
+
+class ContentError(Exception):
+    """A file of the content folder (a case, a site page, the taxonomy) that cannot be imported;
+    ``fields`` maps each bad field to its reason."""
+
+    def __init__(self, path: Path | str, fields: dict[str, str]):
+        self.path = str(path)
+        self.fields = fields
+        super().__init__(f"{path}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))

@@ -27,10 +27,11 @@ def list_notifications():
     unread = request.args.get("unread", "").lower()
     if unread not in _TRUE + _FALSE:
         raise ValidationError("Invalid filter.", {"unread": "must be true or false"})
-    items, total = notifications.page_of_notifications(caller(), unread_only=unread in _TRUE, page=page,
-                                                       per_page=per_page)
-    return {"total": total, "page": page, "per_page": per_page, "unread": notifications.unread_count(caller()),
-            "results": [notification_json(item) for item in items]}
+    listing = notifications.page_of_notifications(caller(), unread_only=unread in _TRUE, page=page,
+                                                  per_page=per_page)
+    return {"total": listing.total, "page": page, "per_page": per_page,
+            "unread": notifications.unread_count(caller()),
+            "results": [notification_json(item) for item in listing.items]}
 
 
 @api.post("/notifications/read")

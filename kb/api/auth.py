@@ -16,17 +16,12 @@ import functools
 from flask import g, request
 
 from kb.api import api
-from kb.errors import KbError
+from kb.errors import NotAuthenticated
 from kb.extensions import db
 from kb.models import User
 from kb.services import auth as auth_service
 
 REALM = 'Bearer realm="kb"'
-
-
-class NotAuthenticated(KbError):
-    status = 401
-    code = "unauthorized"
 
 
 def caller() -> User | None:

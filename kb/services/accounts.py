@@ -20,6 +20,7 @@ from kb import permissions
 from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES, in_language
+from kb.paging import Page
 from kb.models import Organization, OrganizationKind, Role, State, User
 from kb.services import auth, notifications
 from kb.services.passwords import check_password_rules, hash_password
@@ -212,8 +213,8 @@ USER_STATUSES = ("all", "pending", "active", "inactive")
 
 
 def list_users(*, q: str = "", status: str = "all", role: str | None = None, page: int = 1,
-               per_page: int = 50) -> tuple[list[User], int]:
-    """Users matching ``q`` (in email or name) and a status; newest first. Returns (page of users, total)."""
+               per_page: int = 50) -> Page:
+    """Users matching ``q`` (in email or name) and a status; newest first. """
     statement = select(User)
     words = (q or "").strip().lower()
     if words:
@@ -232,7 +233,7 @@ def list_users(*, q: str = "", status: str = "all", role: str | None = None, pag
     page = max(1, page)
     users = db.session.scalars(statement.order_by(User.created_at.desc(), User.id.desc())
                                .offset((page - 1) * per_page).limit(per_page))
-    return list(users), total
+    return Page(list(users), total, page, per_page)
 
 
 def count_pending() -> int:

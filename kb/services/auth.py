@@ -24,7 +24,7 @@ from typing import Callable
 from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 
-from kb.errors import KbError, ValidationError
+from kb.errors import AccountPending, InvalidResetToken, LoginFailed, TooManyAttempts, ValidationError
 from kb.extensions import db
 from kb.i18n import in_language
 from kb.models import ApiToken, LoginAttempt, PasswordResetToken, User, UserSession, utcnow
@@ -44,27 +44,6 @@ LOGIN_FAILED = "Wrong email or password."  # one message whether or not the emai
 INVALID_RESET = "This password reset link is invalid, used or expired. Ask for a new one."
 TOKEN_PREFIX = "kb_"
 API_TOKEN_ATTEMPT = "(api token)"  # LoginAttempt.email of a bad bearer token (never an email)
-
-
-class InvalidResetToken(KbError):
-    status = 400
-    code = "invalid_token"
-
-
-class TooManyAttempts(KbError):
-    status = 429
-    code = "rate_limited"
-
-
-class LoginFailed(KbError):
-    status = 401
-    code = "login_failed"
-
-
-class AccountPending(LoginFailed):
-    """The password was right, but an admin has not approved the self-registered account yet."""
-
-    code = "account_pending"
 
 
 def token_hash(token: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import defaultload, joinedload, selectinload
 
 from kb.errors import NotFound, ValidationError
 from kb.extensions import db
+from kb.paging import Page
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
@@ -31,26 +32,6 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language")
 SORTS = ("relevance", "newest", "title")
-
-
-@dataclasses.dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 @dataclasses.dataclass

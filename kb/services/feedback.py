@@ -21,6 +21,7 @@ from kb.content import MISSING
 from kb.errors import NotFound, TooManyRequests, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES
+from kb.paging import Page
 from kb.models import Feedback, FeedbackCategory, FeedbackStatus, Role, User, utcnow
 from kb.services import notifications
 from kb.validation import is_email_address
@@ -82,12 +83,8 @@ def send_feedback(*, name: str, email: str, category: str, message: str, address
 
 
 @dataclasses.dataclass
-class FeedbackPage:
-    items: list[Feedback]
-    total: int
-    page: int
-    per_page: int
-    counts: dict[str, int]
+class FeedbackPage(Page):
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)  # status -> how many
 
 
 def list_feedback(user: User | None, *, status: str | None = None, page: int = 1) -> FeedbackPage:

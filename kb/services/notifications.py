@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from kb.extensions import db
 from kb.i18n import in_language
+from kb.paging import Page
 from kb.models import Case, Comment, EmailMessage, Notification, Revision, Role, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def unread_count(user: User) -> int:
 
 
 def page_of_notifications(user: User, *, unread_only: bool = False, page: int = 1,
-                          per_page: int = 20) -> tuple[list[Notification], int]:
+                          per_page: int = 20) -> Page:
     """One page of the user's notifications, newest first, and how many there are in all."""
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
@@ -152,7 +153,7 @@ def page_of_notifications(user: User, *, unread_only: bool = False, page: int = 
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
                                .offset((page - 1) * per_page).limit(per_page))
-    return list(items), total
+    return Page(list(items), total, page, per_page)
 
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from kb.errors import NotFound
+from kb.errors import ContentError, NotFound
 from kb.extensions import db
 from kb.i18n import LANGUAGES, current_language, site_setting
 from kb.markdown import render_markdown
@@ -68,15 +68,6 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", r
 _SITE_LINK = re.compile(r'(<a\b[^>]*\shref=")(/(?!/)[^"]*)"')
 
 
-class PageFileError(Exception):
-    """A page file that cannot be imported; ``fields`` names each bad field with the reason."""
-
-    def __init__(self, path: Path | str, fields: dict[str, str]):
-        self.path = str(path)
-        self.fields = fields
-        super().__init__(f"{path}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
-
-
 # ---------------------------------------------------------------------------------------------------
 # Import
 
@@ -85,30 +76,30 @@ class PageFileError(Exception):
 class PageImport:
     written: list[str] = dataclasses.field(default_factory=list)
     unchanged: list[str] = dataclasses.field(default_factory=list)
-    errors: list[PageFileError] = dataclasses.field(default_factory=list)
+    errors: list[ContentError] = dataclasses.field(default_factory=list)
 
 
 def parse_page_file(path: Path) -> dict:
-    """Read and check one page file; raise ``PageFileError`` naming every bad field."""
+    """Read and check one page file; raise ``ContentError`` naming every bad field."""
     match = re.fullmatch(r"([a-z0-9-]+)\.([a-z]{2})\.md", path.name)
     if not match or match.group(2) not in LANGUAGES:
-        raise PageFileError(path, {"file": "the name must be <slug>.en.md or <slug>.hi.md"})
+        raise ContentError(path, {"file": "the name must be <slug>.en.md or <slug>.hi.md"})
     slug, language = match.groups()
     if slug not in PAGES_BY_SLUG:
-        raise PageFileError(path, {"slug": f"'{slug}' is not one of the site's pages ({', '.join(PAGES_BY_SLUG)})"})
+        raise ContentError(path, {"slug": f"'{slug}' is not one of the site's pages ({', '.join(PAGES_BY_SLUG)})"})
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise PageFileError(path, {"file": "not UTF-8 text"}) from None
+        raise ContentError(path, {"file": "not UTF-8 text"}) from None
     front = _FRONT_MATTER.match(raw.lstrip("\ufeff"))
     if not front:
-        raise PageFileError(path, {"front_matter": "the file must start with YAML front matter between '---' lines"})
+        raise ContentError(path, {"front_matter": "the file must start with YAML front matter between '---' lines"})
     try:
         meta = yaml.safe_load(front.group(1))
     except yaml.YAMLError as error:
-        raise PageFileError(path, {"yaml": f"broken YAML: {getattr(error, 'problem', None) or error}"}) from None
+        raise ContentError(path, {"yaml": f"broken YAML: {getattr(error, 'problem', None) or error}"}) from None
     if not isinstance(meta, dict):
-        raise PageFileError(path, {"front_matter": "must be a mapping of keys to values"})
+        raise ContentError(path, {"front_matter": "must be a mapping of keys to values"})
     errors: dict[str, str] = {}
     for key in sorted(set(map(str, meta)) - {"title", "summary", "updated"}):
         errors[key] = "unknown key"
@@ -129,7 +120,7 @@ def parse_page_file(path: Path) -> dict:
     if not body:
         errors["body"] = "missing"
     if errors:
-        raise PageFileError(path, errors)
+        raise ContentError(path, errors)
     return {"slug": slug, "language": language, "title": title, "summary": summary, "updated_on": updated,
             "body": body + "\n"}
 
@@ -144,13 +135,13 @@ def import_pages(folder: Path) -> PageImport:
             continue
         try:
             parsed.append(parse_page_file(path))
-        except PageFileError as error:
+        except ContentError as error:
             report.errors.append(error)
     present = {(page["slug"], page["language"]) for page in parsed}
     for slug in {page["slug"] for page in parsed}:
         for language in LANGUAGES:
             if (slug, language) not in present:
-                report.errors.append(PageFileError(Path(folder) / f"{slug}.{language}.md",
+                report.errors.append(ContentError(Path(folder) / f"{slug}.{language}.md",
                                                    {"file": "missing: every page is needed in English and Hindi"}))
     existing = {(p.slug, p.language): p for p in db.session.scalars(select(SitePage))}
     for values in parsed:

@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
-from kb.content import MISSING, ContentError, fill_revision, validate_case_meta
-from kb.errors import Conflict, Forbidden, ValidationError
+from kb.content import MISSING, fill_revision, validate_case_meta
+from kb.errors import Conflict, ContentError, Forbidden, ValidationError
 from kb.extensions import db
 from kb.models import (
     Case,
@@ -37,6 +37,7 @@ from kb.models import (
     format_public_id,
     utcnow,
 )
+from kb.paging import Page
 from kb.services import notifications
 from kb.services.attachments import copy_attachment
 from kb.services.cases import find_case
@@ -63,16 +64,8 @@ def get_submission(user: User | None, public_id: str) -> Case:
     return case
 
 
-@dataclasses.dataclass
-class SubmissionPage:
-    items: list[Case]
-    total: int
-    page: int
-    per_page: int
-
-
 def list_submissions(user: User | None, *, status: str | None = None, page: int = 1,
-                     per_page: int = 20) -> SubmissionPage:
+                     per_page: int = 20) -> Page:
     """The submissions the user may see: their organisation's (a reviewer or admin: all they may see),
     newest change first, optionally by the working revision's status."""
     if status is not None and status not in {s.value for s in RevisionStatus}:
@@ -91,13 +84,13 @@ def list_submissions(user: User | None, *, status: str | None = None, page: int 
     elif user.role == "submitter" and user.organization_id is not None:
         query = query.where(Case.organization_id == user.organization_id)
     else:
-        return SubmissionPage([], 0, page, per_page)
+        return Page([], 0, page, per_page)
     if status:
         query = query.where(Revision.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(Revision.updated_at.desc(), Case.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
-    return SubmissionPage(list(items), total, page, per_page)
+    return Page(list(items), total, page, per_page)
 
 
 def review_queue(user: User | None, *, mmp: str | None = None, state: str | None = None) -> list[Case]:
@@ -459,11 +452,11 @@ def _check_lock(revision: Revision, lock_version: int | None) -> None:
 def _lock(revision: Revision) -> None:
     """Take the revision before changing anything: an UPDATE that checks and bumps its lock_version.
     Of two writers, the second matches no row (PostgreSQL makes it wait for the first to commit; SQLite
-    lets one writer at a time) and gets a Conflict, with nothing written."""
+    lets one writer at a time) and gets a Conflict, with nothing written (the caller, which owns the
+    transaction, rolls it back)."""
     revision.updated_at = utcnow()
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict(_l(
             "Someone else acted on this submission at the same moment; reload it and try again.")) from None

@@ -60,8 +60,8 @@ def users():
         status = "all"
     role = request.args.get("role") or None
     page, _per_page = catalog.parse_paging(request.args.get("page"), None)
-    found, total = accounts.list_users(q=q, status=status, role=role, page=page, per_page=PER_PAGE)
-    return render_template("admin/users.html", users=found, total=total, page=page, per_page=PER_PAGE, q=q,
+    listing = accounts.list_users(q=q, status=status, role=role, page=page, per_page=PER_PAGE)
+    return render_template("admin/users.html", listing=listing, users=listing.items, total=listing.total, q=q,
                            status=status, role=role or "", roles=[r.value for r in Role],
                            can_manage=lambda user: permissions.can(current_user, "manage", user))
 
@@ -189,8 +189,7 @@ def feedback_list():
     page, _per_page = catalog.parse_paging(request.args.get("page"), None)
     listing = feedback.list_feedback(current_user, status=status, page=page)
     return render_template("admin/feedback.html", listing=listing, status=status,
-                           statuses=FeedbackStatus.labels(), categories=FeedbackCategory.labels(),
-                           pages=max(1, -(-listing.total // listing.per_page)))
+                           statuses=FeedbackStatus.labels(), categories=FeedbackCategory.labels())
 
 
 @admin.get("/feedback/<int:feedback_id>")

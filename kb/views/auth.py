@@ -13,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from kb import permissions
 from kb.i18n import LANGUAGE_NAMES, current_language
-from kb.errors import ValidationError
+from kb.errors import AccountPending, InvalidResetToken, LoginFailed, TooManyAttempts, ValidationError
 from kb.extensions import db
 from kb.services import accounts, auth as auth_service, notifications
 from kb.responses import json_error, wants_json
@@ -66,15 +66,15 @@ def login():
     remember = request.form.get("remember") in ("1", "on", "yes", "true")
     try:
         user = auth_service.authenticate(email, request.form.get("password", ""), address=_address())
-    except auth_service.TooManyAttempts:
+    except TooManyAttempts:
         db.session.commit()
         return _page("auth/login.html", 429, {"Retry-After": str(int(auth_service.THROTTLE_WINDOW.total_seconds()))},
                      next=next_path, email=email, error=_("Too many failed logins. Wait a few minutes and try again."))
-    except auth_service.AccountPending:
+    except AccountPending:
         db.session.commit()
         return _page("auth/login.html", 401, next=next_path, email=email, error=_(
             "Your account is waiting for an administrator's approval. You will get an email when it is approved."))
-    except auth_service.LoginFailed:
+    except LoginFailed:
         db.session.commit()  # the failed attempt counts towards throttling
         return _page("auth/login.html", 401, next=next_path, email=email, error=_("Wrong email or password."))
 
@@ -176,7 +176,7 @@ def reset_password(token: str):
         return _page("auth/reset.html", 400, token=token, fields={"password_confirm": _("does not match the password")})
     try:
         auth_service.reset_password(token, new)
-    except auth_service.InvalidResetToken:
+    except InvalidResetToken:
         db.session.rollback()
         return _page("auth/reset_invalid.html", 400)
     except ValidationError as error:
@@ -227,7 +227,7 @@ def change_password():
     try:
         ended = auth_service.change_password(current_user, request.form.get("current_password", ""), new,
                                              address=_address(), keep_token=_current_token())
-    except auth_service.TooManyAttempts:
+    except TooManyAttempts:
         db.session.commit()
         return _page("auth/change_password.html", 429, fields={},
                      error=_("Too many failed attempts. Wait a few minutes and try again."))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import KbError
+from kb.extensions import db
 from kb.responses import json_error, wants_json
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 def register(app: Flask) -> None:
     @app.errorhandler(KbError)
     def domain_error(error: KbError):
+        # The request owns the transaction: nothing of a refused change is kept (services never roll back).
+        db.session.rollback()
         headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
         if wants_json():
             response, status = json_error(error.status, error.code, error.message, error.fields)

@@ -18,8 +18,8 @@ PER_PAGE = 30
 def index():
     page, _per_page = catalog.parse_paging(request.args.get("page"), None)
     unread_only = request.args.get("show") == "unread"
-    items, total = service.page_of_notifications(current_user, unread_only=unread_only, page=page, per_page=PER_PAGE)
-    return render_template("notifications/index.html", listing=catalog.Page(items, total, page, PER_PAGE),
+    listing = service.page_of_notifications(current_user, unread_only=unread_only, page=page, per_page=PER_PAGE)
+    return render_template("notifications/index.html", listing=listing,
                            unread_only=unread_only, unread=service.unread_count(current_user))
 
 

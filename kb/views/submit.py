@@ -35,8 +35,7 @@ def index():
     page, _per_page = catalog.parse_paging(request.args.get("page"), None)
     listing = submissions.list_submissions(current_user, status=status, page=page)
     return render_template("submissions/index.html", listing=listing, status=status,
-                           can_create=permissions.can(current_user, "create_submission"),
-                           pages=max(1, -(-listing.total // listing.per_page)))
+                           can_create=permissions.can(current_user, "create_submission"))
 
 
 # ---------------------------------------------------------------------------------------------------

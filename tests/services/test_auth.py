@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.errors import ValidationError
+from kb import errors
 from kb.extensions import db
 from kb.models import EmailMessage, LoginAttempt, PasswordResetToken, UserSession, utcnow
 from kb.services import auth
@@ -37,7 +38,7 @@ def test_the_same_message_whether_or_not_the_email_exists(make_user):
     make_user("trainer", email="known@example.org")
     messages = []
     for email in ("known@example.org", "unknown@example.org"):
-        with pytest.raises(auth.LoginFailed) as error:
+        with pytest.raises(errors.LoginFailed) as error:
             auth.authenticate(email, "wrong password!", address="10.0.0.1")
         messages.append(error.value.message)
     assert messages[0] == messages[1] == auth.LOGIN_FAILED
@@ -46,10 +47,10 @@ def test_the_same_message_whether_or_not_the_email_exists(make_user):
 def test_an_account_is_throttled_after_repeated_failures_even_with_the_right_password(make_user):
     user = make_user("trainer", email="target@example.org")
     for i in range(auth.MAX_FAILURES_PER_ACCOUNT):
-        with pytest.raises(auth.LoginFailed):
+        with pytest.raises(errors.LoginFailed):
             auth.authenticate(user.email, "wrong password!", address=f"10.0.0.{i}")
     db.session.commit()
-    with pytest.raises(auth.TooManyAttempts):
+    with pytest.raises(errors.TooManyAttempts):
         auth.authenticate(user.email, TEST_PASSWORD, address="10.9.9.9")
 
 
@@ -71,11 +72,11 @@ def test_a_revoked_api_token_no_longer_authenticates(make_user):
 def test_a_pending_account_is_told_so_only_with_the_right_password(make_user):
     user = make_user("submitter")
     user.approved = False
-    with pytest.raises(auth.AccountPending):
+    with pytest.raises(errors.AccountPending):
         auth.authenticate(user.email, TEST_PASSWORD, address="10.0.0.1")
-    with pytest.raises(auth.LoginFailed) as error:
+    with pytest.raises(errors.LoginFailed) as error:
         auth.authenticate(user.email, "wrong password!", address="10.0.0.1")
-    assert not isinstance(error.value, auth.AccountPending) and error.value.message == auth.LOGIN_FAILED
+    assert not isinstance(error.value, errors.AccountPending) and error.value.message == auth.LOGIN_FAILED
 
 
 def test_ending_other_sessions_keeps_this_one(make_user):
@@ -119,7 +120,7 @@ def test_a_reset_token_is_stored_hashed_works_once_and_ends_every_session(make_u
     db.session.commit()
     assert auth.user_for_session(session_token) is None
     assert auth.user_for_reset_token(raw) is None
-    with pytest.raises(auth.InvalidResetToken):
+    with pytest.raises(errors.InvalidResetToken):
         auth.reset_password(raw, "another long phrase")
     assert verify_password(user, "tidal wave almanac")
 
@@ -129,7 +130,7 @@ def test_a_reset_token_expires_after_an_hour(make_user):
     issued = utcnow() - auth.RESET_LIFETIME - dt.timedelta(seconds=1)
     _, raw = _reset(user.email, now=issued)
     assert auth.user_for_reset_token(raw) is None
-    with pytest.raises(auth.InvalidResetToken):
+    with pytest.raises(errors.InvalidResetToken):
         auth.reset_password(raw, "tidal wave almanac")
     assert auth.user_for_reset_token(_reset(user.email)[1]) is user
 

@@ -44,7 +44,7 @@ def test_unread_counter_and_mark_read_touch_only_ones_own(make_submission, make_
     submitter, reviewer = people["submitter"], people["reviewer"]
     assert notifications.unread_count(submitter) == 2  # claimed, changes requested
     assert notifications.unread_count(reviewer) == 1  # new submission
-    mine, _total = notifications.page_of_notifications(submitter)
+    mine = notifications.page_of_notifications(submitter).items
     first = mine[-1]
     assert notifications.mark_read(submitter, [first.id]) == 1
     assert notifications.mark_read(reviewer, [n.id for n in mine]) == 0

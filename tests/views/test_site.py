@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.models import EmailMessage, Feedback, Notification
 from kb.services import site_pages
-from kb.services.site_pages import PAGES, PageFileError, parse_page_file
+from kb.errors import ContentError
+from kb.services.site_pages import PAGES, parse_page_file
 from tests.conftest import CONTENT
 from tests.views.screens import text_of, visible_text
 
@@ -66,12 +67,12 @@ def test_the_html_sitemap_lists_every_page_mmp_and_state(client, library):
 def test_a_page_file_with_a_mistake_is_refused_naming_the_field(tmp_path):
     bad = tmp_path / "about.en.md"
     bad.write_text("---\ntitle: A\nsummary: short\nupdated: someday\n---\nText.\n", encoding="utf-8")
-    with pytest.raises(PageFileError) as error:
+    with pytest.raises(ContentError) as error:
         parse_page_file(bad)
     assert set(error.value.fields) == {"title", "summary", "updated"}
     unknown = tmp_path / "blog.en.md"
     unknown.write_text("---\ntitle: Blog\nsummary: Not one of the pages.\nupdated: 2026-01-01\n---\nText.\n")
-    with pytest.raises(PageFileError, match="slug"):
+    with pytest.raises(ContentError, match="slug"):
         parse_page_file(unknown)
 
 
