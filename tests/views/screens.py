@@ -11,11 +11,12 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
-def visible_text(response) -> str:
+def visible_text(response_or_html) -> str:
     """The page as a person reads it: tags dropped, entities decoded, whitespace collapsed."""
     import html
 
-    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", text_of(response))
+    page = response_or_html if isinstance(response_or_html, str) else text_of(response_or_html)
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
     body = re.sub(r"</?(?:a|span|strong|em|b|i|del|ins|time|abbr|code)\b[^>]*>", "", body)  # inline: no gap
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
