@@ -193,13 +193,16 @@ def users_group():
 @click.option("--org", "org_slug", help="the organisation's slug")
 @click.option("--state", "state_code", help="a state code from the taxonomy")
 @click.option("--password", help="omit to create an account that must reset its password")
+@click.option("--language", type=click.Choice(["en", "hi"]), default="en", show_default=True,
+              help="the language of the account's email and notifications")
 @with_appcontext
 @commits
-def users_create(email, name, role, org_slug, state_code, password):
+def users_create(email, name, role, org_slug, state_code, password, language):
     """Create a user and print its id."""
     from kb.services.accounts import create_user
 
-    user = create_user(email=email, name=name, role=role, org_slug=org_slug, state_code=state_code, password=password)
+    user = create_user(email=email, name=name, role=role, org_slug=org_slug, state_code=state_code, password=password,
+                       language=language)
     click.echo(user.id)
 
 

@@ -109,3 +109,15 @@ def test_users_prune_deletes_expired_sessions(runner, make_user):
     db.session.expire_all()
     assert db.session.scalar(select(db.func.count()).select_from(UserSession)) == 1
     assert auth.user_for_session(live) is not None
+
+
+def test_a_user_created_on_the_command_line_gets_mail_in_the_language_chosen(runner, app):
+    from kb.models import User
+
+    result = runner.invoke(args=["users", "create", "--email", "hindi.reviewer@example.org", "--name", "R",
+                                 "--role", "reviewer", "--language", "hi"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.email == "hindi.reviewer@example.org")).language == "hi"
+    refused = runner.invoke(args=["users", "create", "--email", "x@example.org", "--name", "X", "--role", "reviewer",
+                                  "--language", "fr"])
+    assert refused.exit_code != 0

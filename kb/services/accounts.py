@@ -132,16 +132,20 @@ def organisation_mismatch(role: str, organization: Organization | None):
 
 
 def create_user(*, email: str, name: str, role: str, org_slug: str | None = None, state_code: str | None = None,
-                password: str | None = None) -> User:
-    """Create an active, approved user. Without a password the account can only log in after a reset."""
+                password: str | None = None, language: str = "en") -> User:
+    """Create an active, approved user. Without a password the account can only log in after a reset.
+    ``language`` is that of the account's mail and notifications (``en`` or ``hi``)."""
     email = (email or "").strip().lower()
     fields, organization = _check_user_fields(email, name, role, org_slug, password)
+    if language not in LANGUAGES:
+        fields["language"] = _l("choose English or Hindi")
     if fields:
         raise ValidationError(_("Invalid user."), fields)
     if _user_by_email(email) is not None:
         raise Conflict(_("A user with email %(email)s already exists.", email=email), {"email": _("already registered")})
     user = User(email=email, name=name.strip(), role=role, organization=organization, state=_state_by_code(state_code),
-                password_hash=_hasher.hash(password) if password else None, active=True, approved=True)
+                password_hash=_hasher.hash(password) if password else None, active=True, approved=True,
+                language=language)
     db.session.add(user)
     db.session.flush()
     log.info("user %s (%s) created", email, role)

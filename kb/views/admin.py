@@ -73,14 +73,15 @@ def _user_form_context(**extra):
 
 @admin.route("/users/new", methods=["GET", "POST"])
 def new_user():
-    keys = ("email", "name", "role", "org", "state")
+    keys = ("email", "name", "role", "org", "state", "language")
     form = {key: request.form.get(key, "") for key in keys}
     if request.method == "GET":
         return render_template("admin/user_new.html", form=form, fields={}, **_user_form_context())
     try:
         user = accounts.create_user(email=form["email"], name=form["name"], role=form["role"],
                                     org_slug=form["org"] or None, state_code=form["state"] or None,
-                                    password=request.form.get("password") or None)
+                                    password=request.form.get("password") or None,
+                                    language=form["language"] or "en")
         invited = False
         if not request.form.get("password"):
             invited = auth_service.request_password_reset(user.email, link_for=_reset_link, invite=True)

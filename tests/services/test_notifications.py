@@ -90,3 +90,22 @@ def test_with_smtp_configured_queued_mail_is_delivered_once(app, make_submission
     assert notifications.deliver_pending_email() == 0
     assert received[0][0] == [people["reviewer"].email]
     assert case.public_id in received[0][1]
+
+
+def test_each_recipient_is_told_in_the_language_kept_on_their_account(make_submission, make_user):
+    from kb.models import EmailMessage, Notification
+    from kb.services import submissions
+
+    hindi_writer = make_user("submitter", email="hindi.writer@example.org")
+    hindi_writer.language = "hi"
+    english_writer = make_user("submitter", email="english.writer@example.org")
+    db.session.commit()
+    case, people = make_submission("submitted", submitter=english_writer)
+    submissions.take_action(people["reviewer"], case.public_id, "claim")
+    db.session.commit()
+    told = {n.user_id: n.message for n in db.session.scalars(select(Notification).where(Notification.kind == "claimed"))}
+    assert "is being reviewed by" in told[english_writer.id]
+    assert "समीक्षा" in told[hindi_writer.id] and case.public_id in told[hindi_writer.id]
+    mail = db.session.scalar(select(EmailMessage).where(EmailMessage.recipient == "hindi.writer@example.org")
+                             .order_by(EmailMessage.id.desc()))
+    assert "समीक्षा" in mail.subject and f"/hi/submissions/{case.public_id}" in mail.body

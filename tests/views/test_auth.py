@@ -585,3 +585,28 @@ def test_a_refused_form_comes_back_with_everything_typed_and_a_fresh_token(clien
 def test_a_textarea_keeps_a_leading_newline(client):
     page = client.post("/register", data={"body": "\nstarts with a blank line\nand goes on"}).get_data(as_text=True)
     assert re.search(r'<textarea [^>]*name="body"[^>]*>\n\nstarts with a blank line', page)
+
+
+def test_the_account_keeps_the_language_of_its_mail(client, make_user, login_as, form_token, make_org):
+    user = make_user("trainer")
+    login_as(client, user)
+    page = client.get("/account").get_data(as_text=True)
+    assert '<option value="en" lang="en" selected>' in page
+    response = client.post("/account/language", data={"csrf_token": form_token(client), "language": "hi"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).language == "hi"
+    client.post("/account/language", data={"csrf_token": form_token(client), "language": "fr"})
+    db.session.expire_all()
+    assert db.session.get(User, user.id).language == "hi", "an unknown language changes nothing"
+
+
+def test_registering_in_hindi_keeps_hindi_for_the_accounts_mail(app, make_org, form_token):
+    make_org("ati-hipa", "ati", "HR")
+    browser = app.test_client()
+    response = browser.post("/hi/register", data={
+        "csrf_token": form_token(browser, "/hi/register"), "name": "Ravi Kumar", "email": "ravi@example.org",
+        "role": "trainer", "org": "ati-hipa", "password": "monsoon paddy ledger",
+        "password_confirm": "monsoon paddy ledger"})
+    assert response.status_code == 200
+    assert db.session.scalar(select(User).where(User.email == "ravi@example.org")).language == "hi"
