@@ -208,7 +208,10 @@ def test_an_admin_may_remove_a_training_record(make_case, make_user):
     make_case(901)
     use = adoptions.record_training_use(make_user("trainer"), "KB-0901", training())
     db.session.commit()
-    adoptions.remove_training_use(make_user("admin"), use.id)
+    case = adoptions.remove_training_use(make_user("admin"), use.id)
+    db.session.commit()
+    assert db.session.get(TrainingUse, use.id) is None
+    assert case.public_id == "KB-0901" and adoptions.count_training_uses(case) == 0
 
 
 @pytest.mark.parametrize("who", ["colleague", "reviewer", "submitter", "anonymous"])

@@ -46,7 +46,9 @@ def test_my_submissions_filters_by_status(client, make_user, make_submission, lo
 
 
 def test_my_submissions_needs_a_login(client, app):
-    assert client.get("/submissions").status_code in (302, 401)
+    response = client.get("/submissions")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/submissions")
 
 
 # ---------------------------------------------------------------------------------------------------
