@@ -1,514 +1,391 @@
-"""PDF handouts of cases: an A4 document a trainer prints or shares, generated on the server.
+"""PDF handouts of cases: tagged PDF/UA-1, from the same HTML and print stylesheet as a printed page.
 
-``render_cases_pdf(title, items)`` lays out a title page (the title, the date and the list of cases),
-then each case on new pages: its classification, summary, the note given with it, the body rendered
-from its Markdown, the outcome figures, and at the end the citation and the permalink. A single case's
-handout and a course pack's both come from here.
+``render_cases_pdf(title, items, locale=...)`` renders ``handouts/document.html``: a title block (the
+site, the title, the date and the contents) at the top of page 1, then each case from
+``handouts/_case.html``, the partial a course pack's page shows too (number, title, classification, the
+note given with it, summary, body from its Markdown, outcome figures, sources, and at the end the
+citation and permalink). WeasyPrint lays it out with ``kb/static/kb.css`` and ``kb/static/print.css``,
+the stylesheet a browser uses to print, so a printed course pack and its PDF share one layout: A4, each
+case on a new page (the first may follow a short contents list on page 1), a running footer
+"<site> · <title>" and "Page N of M" in the bottom margin, under the text. A single case's handout and
+a course pack's both come from here.
 
-It uses fpdf2 (pure Python) with HarfBuzz text shaping (uharfbuzz), so Devanagari conjuncts and vowel
-signs are placed as a browser would place them. The fonts are Noto Sans and Noto Sans Devanagari,
-shipped in ``kb/static/fonts`` under the SIL Open Font License (``OFL.txt`` there): nothing is fetched
-at run time, and the PDF embeds only the glyphs it uses.
+The labels are in the handout's interface language (``locale``, the ``<html lang>``); each case keeps its
+own (``lang`` on its article, and the labels inside it carry the interface's).
+
+Nothing is fetched from the network: the URL fetcher serves files under ``kb/static`` (the stylesheets,
+the fonts) and refuses everything else, so an image a case body links from elsewhere is left out (its
+alternative text shows) and never requested. The fonts are the shipped TTFs of Noto Sans (regular,
+bold, italic) and Noto Sans Devanagari (regular, bold), declared with @font-face (``FONT_FACES``) and
+embedded as subsets; the PDF never depends on the machine's fonts. Devanagari is shaped by
+Pango/HarfBuzz.
+
+Rendering is slow to start and quick after: one FontConfiguration for the process, and the stylesheets
+parsed once (again only when a file changes). ``benchmarks/handouts.py`` measures it. Renders in one
+process take turns (a lock): WeasyPrint's font configuration is not made to be shared between threads.
+
+Flask's ``render_template`` is not used: it runs the site's context processors, which need a request
+(the logged-in user), and handouts are also made outside requests (course packs' service, the
+benchmark). The template comes from the app's Jinja environment, with the same filters and globals.
+
+What WeasyPrint 70 writes for ``pdf_variant="pdf/ua-1"`` (tests/services/test_handouts.py reads it back):
+
+- A structure tree under a Document element: P, H1–H6, L > LI > Lbl (the marker) + LBody, Table > THead
+  / TBody > TR > TH / TD (each TH gets an ID and each TD a Headers entry naming its header cells), Link
+  (with the annotation, whose Contents is the address), Figure (with Alt), Art for the article, Div and
+  Span; elements it has no role for (header, footer, aside, time, q) are NonStruct. An element broken
+  across pages becomes one structure element per page, in reading order. Backgrounds and borders are
+  artifacts.
+- The catalog's /Lang from ``<html lang>``, MarkInfo Marked, ViewerPreferences DisplayDocTitle, /Title
+  (from ``<title>``) in the document information and in the XMP metadata with ``pdfuaid:part`` 1, each
+  page's /Tabs /S, and /Outlines from the headings (``bookmark-level``: print.css leaves out the title
+  block and the labels around a case, so the outline lists each case with its sections).
+
+Where it falls short of PDF/UA-1, and what this module adds (``_install_tagging_fixes``):
+
+1. No /Lang on any structure element, so a Hindi case in an English handout (or an English label in a
+   Hindi one) would be read in the wrong language. Each structure element now gets /Lang where its HTML
+   element's language (``lang``, inherited) differs from that of the element it sits in.
+2. The running footer (page-margin boxes) is marked as content whose structure elements are made but
+   never linked into the tree: text neither tagged nor an artifact, which PDF/UA-1 forbids. It is now
+   written as a /Pagination artifact, outside the tree.
+3. Devanagari text does not read back: the ToUnicode map gives each glyph the text of the first cluster
+   it was drawn in, so reordered vowel signs and conjuncts extract wrongly (कियोस्क as कयोस्क), for a
+   screen reader as for copy and paste. Text in an Indic script is now marked with /ActualText, its real
+   text, which poppler (pdftotext), Acrobat and screen readers use. (pypdf ignores ActualText.)
+
+These need what WeasyPrint knows while it draws and tags (which HTML element a box comes from, in which
+language, in a page margin or not); a PDF read back afterwards no longer has it, so post-processing
+(pikepdf) cannot do them. They replace ``weasyprint.pdf.stream.Stream.marked`` and wrap
+``weasyprint.pdf.tags._build_box_tree``, internals of WeasyPrint 70 (setup.cfg pins >=70,<71); the tests
+fail if either stops working. pikepdf is not needed at run time.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
-import html
+import gc
 import logging
-import math
+import mimetypes
 import re
-from html.parser import HTMLParser
+import threading
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
+from markupsafe import Markup
 
-from kb.markdown import render_markdown
+from kb import i18n
 from kb.models import Case, Revision
 from kb.services.citations import format_citation, permalink
-from kb.services.diffs import format_figure
 
-# fontTools reports every font it subsets at INFO; that is noise in the site's log.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
+# WeasyPrint reports each rendering step at INFO: noise in the site's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-LATIN = "NotoSans"
-DEVANAGARI = "NotoSansDevanagari"
-_FONT_FILES = {
-    (LATIN, ""): "NotoSans-Regular.ttf", (LATIN, "B"): "NotoSans-Bold.ttf", (LATIN, "I"): "NotoSans-Italic.ttf",
-    (DEVANAGARI, ""): "NotoSansDevanagari-Regular.ttf", (DEVANAGARI, "B"): "NotoSansDevanagari-Bold.ttf",
-}
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+FONT_DIR = STATIC_DIR / "fonts"
+STATIC_URL = STATIC_DIR.as_uri() + "/"  # the base URL: the stylesheets' url(fonts/...) resolve here
+STYLESHEETS = ("kb.css", "print.css")
+PDF_VARIANT = "pdf/ua-1"
 
-INK = (29, 36, 48)
-MUTED = (90, 100, 114)
-ACCENT = (11, 92, 173)
-RULE = (200, 206, 214)
-TINT = (244, 246, 249)
-
-BODY_SIZE = 10.5
-MM_PER_PT = 25.4 / 72
-PAD = 1.2  # mm inside table cells
+# The shipped fonts, for the PDF only (a browser prints with kb.css's web fonts). Each language puts its
+# own script's font first, so the spaces, digits and punctuation inside Hindi text come from the
+# Devanagari font and those inside English text from the Latin one. Code is set in them too (the
+# browser's monospace would be a font of the machine). Attribute selectors, not :lang(): the family is
+# inherited anyway, and a :lang() rule is tested against every element.
+FONT_FACES = """
+@font-face { font-family: "KB Noto Sans"; font-weight: 400; font-style: normal; src: url(fonts/NotoSans-Regular.ttf); }
+@font-face { font-family: "KB Noto Sans"; font-weight: 700; font-style: normal; src: url(fonts/NotoSans-Bold.ttf); }
+@font-face { font-family: "KB Noto Sans"; font-weight: 400; font-style: italic; src: url(fonts/NotoSans-Italic.ttf); }
+@font-face { font-family: "KB Noto Sans Devanagari"; font-weight: 400; font-style: normal; src: url(fonts/NotoSansDevanagari-Regular.ttf); }
+@font-face { font-family: "KB Noto Sans Devanagari"; font-weight: 700; font-style: normal; src: url(fonts/NotoSansDevanagari-Bold.ttf); }
+@page { font-family: "KB Noto Sans", "KB Noto Sans Devanagari"; }
+html, [lang|=en] { font-family: "KB Noto Sans", "KB Noto Sans Devanagari"; }
+[lang|=hi] { font-family: "KB Noto Sans Devanagari", "KB Noto Sans"; }
+code, kbd, pre, samp, tt { font-family: inherit; }
+"""
 
 HandoutItem = tuple[Case, Revision, str]
 
 
+@dataclasses.dataclass(frozen=True)
+class HandoutEntry:
+    """One case as the document template shows it."""
+
+    case: Case
+    revision: Revision
+    note: str
+    citation: str
+    permalink: str
+
+
 def render_cases_pdf(title: str, items: Iterable[HandoutItem], *, locale: str | None = None) -> bytes:
-    """An A4 PDF: a title page, then each (case, revision, note) with its citation and permalink.
+    """A tagged PDF/UA-1 handout (A4): the title block with the contents, then each (case, revision,
+    note) with its citation and permalink.
 
-    ``locale`` is the language of the handout's own labels ("Outcome figures", dates); the cases keep
-    their own language. It defaults to the site's default locale (a web view passes the visitor's).
+    ``locale`` is the language of the handout's own labels ("Outcome figures", dates, the page footer);
+    the cases keep their own language. It defaults to the site's default locale (a web view passes the
+    visitor's).
     """
+    from weasyprint import HTML
+
     items = list(items)
-    with force_locale(locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        pdf = _HandoutPdf(title, current_app.config.get("KB_SITE_NAME", "kb"))
-        _title_page(pdf, title, items)
-        for case, revision, note in items:
-            _case_pages(pdf, case, revision, note)
-        return bytes(pdf.output())
+    with force_locale(_babel_locale(locale)):
+        html = _document_html(title, items)
+    with _RENDERING:
+        _install_tagging_fixes()
+        stylesheets = _stylesheets()
+        with _external_resources_logged(), _cyclic_gc_paused():
+            return HTML(string=html, base_url=STATIC_URL, url_fetcher=_static_fetcher()).write_pdf(
+                stylesheets=stylesheets, font_config=_font_config(), pdf_variant=PDF_VARIANT)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Python's cyclic garbage collector, paused while WeasyPrint renders, then run once on what the
+    rendering left. A 30-page pack makes a few hundred thousand objects; the collector's passes over
+    them, and over every object of the app, took a quarter of the time (benchmarks/handouts.py)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)  # the rendering's objects are all in the young generation: free its cycles now
+
+
+def _babel_locale(locale: str | None) -> str:
+    """en_IN or hi_IN (kb's formats) from whatever names the language: "hi", "hi_IN", "en-GB"."""
+    language = (locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "").replace("-", "_").split("_")[0]
+    return i18n.babel_locale(language if language in i18n.LANGUAGES else None)
+
+
+def _document_html(title: str, items: list[HandoutItem]) -> str:
+    entries = [HandoutEntry(case, revision, note or "", format_citation(case, revision), permalink(case, revision))
+               for case, revision, note in items]
+    template = current_app.jinja_env.get_template("handouts/document.html")
+    return template.render(
+        title=title, entries=entries, site_name=i18n.site_setting("KB_SITE_NAME"),
+        prepared_on=i18n.to_ist(dt.datetime.now(dt.timezone.utc)).date(), page_footer=page_footer_content())
+
+
+def page_footer_content() -> Markup:
+    """The CSS ``content`` of "Page N of M" in the current language, from its translation's parts:
+    ``"Page " counter(page) " of " counter(pages)`` (the translation may put the numbers in any order)."""
+    text = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for index, part in enumerate(re.split("\x00(pages?)\x00", text)):
+        if index % 2:
+            parts.append(f"counter({part})")
+        elif part:
+            parts.append(css_string(part))
+    return Markup(" ".join(parts))
+
+
+def css_string(text: str) -> str:
+    """A quoted CSS string, safe inside a <style> element (no quote, backslash, newline or "<" left)."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>&\n\r\f' else char for char in text)
+    return f'"{escaped}"'
 
 
 # ---------------------------------------------------------------------------------------------------
-# Text in two scripts
-#
-# Noto Sans has no Devanagari and Noto Sans Devanagari has no Latin letters, so every string is cut
-# into runs by script and each run is written in its own font (digits, spaces and punctuation stay with
-# the run they are in, so HarfBuzz shapes whole words). fpdf2's own fallback-font mechanism is not
-# used: with a text colour set, it loses the font of lines wrapped after a fallback run (the PDF then
-# shows garbage, "No font in show").
+# Resources: fonts, stylesheets, and the fetcher that serves only kb/static
+
+_RENDERING = threading.Lock()
+_font_configuration = None
+_parsed_stylesheets: tuple[tuple, list] | None = None
 
 
-@functools.lru_cache(maxsize=None)
-def _cmap(filename: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
+def _font_config():
+    """The process's one FontConfiguration: the @font-face fonts are loaded into it once."""
+    global _font_configuration
+    if _font_configuration is None:
+        from weasyprint.text.fonts import FontConfiguration
 
-    with TTFont(str(FONT_DIR / filename), lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def script_runs(text: str) -> list[tuple[str, str]]:
-    """Cut text into (font family, text) runs: Devanagari in Noto Sans Devanagari, the rest in Noto Sans."""
-    latin, devanagari = _cmap(_FONT_FILES[(LATIN, "")]), _cmap(_FONT_FILES[(DEVANAGARI, "")])
-    runs: list[list] = []
-    pending = ""
-    for char in text:
-        code = ord(char)
-        if code in latin and code in devanagari:
-            family = None  # shared (spaces, digits, punctuation): stays with the current run
-        elif code in devanagari:
-            family = DEVANAGARI
-        else:
-            family = LATIN
-        if family is None or (runs and runs[-1][0] == family):
-            if runs:
-                runs[-1][1] += char
-            else:
-                pending += char
-        else:
-            runs.append([family, pending + char])
-            pending = ""
-    if pending:
-        runs.append([LATIN, pending])
-    return [(family, chunk) for family, chunk in runs]
+        _font_configuration = FontConfiguration()
+    return _font_configuration
 
 
-def _style_for(family: str, bold: bool, italic: bool) -> str:
-    if bold:
-        return "B"
-    return "I" if italic and family == LATIN else ""
+@atexit.register
+def _forget_fonts() -> None:
+    # FontConfiguration deletes its temporary font folder when collected; at interpreter shutdown the
+    # function it uses may already be gone, so let it go while everything still exists.
+    global _font_configuration, _parsed_stylesheets
+    _font_configuration = _parsed_stylesheets = None
 
 
-class _HandoutPdf(FPDF):
-    def __init__(self, title: str, site: str):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.handout_title = title
-        self.site = site
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=20)
-        for (family, style), filename in _FONT_FILES.items():
-            self.add_font(family, style, str(FONT_DIR / filename))
-        self.set_text_shaping(True)
-        self.set_title(title)
-        self.set_author(site)
-        self.set_creator("kb")
-        self.alias_nb_pages()
+def _stylesheets() -> list:
+    """kb.css, print.css and the font faces, parsed once (and again when a stylesheet file changes).
 
-    def footer(self):
-        self.set_y(-13)
-        short = self.handout_title if len(self.handout_title) <= 70 else self.handout_title[:69] + "…"
-        self.rich(f"{self.site} · {short}", size=8, color=MUTED, height=5)
-        self.set_xy(self.l_margin, -13)
-        self.aligned(self.w - self.l_margin - self.r_margin, 5,
-                     _("Page %(page)s of %(pages)s", page=self.page_no(), pages="{nb}"), size=8, color=MUTED)
+    kb.css's own @font-face rules are left out: they are the browser's (woff2 subsets, and local() fonts
+    of the machine, which a PDF must not depend on). The warnings WeasyPrint gives about the screen-only
+    CSS it does not know (media queries by width, browser pseudo-elements) are logged at DEBUG.
+    """
+    global _parsed_stylesheets
+    from weasyprint import CSS
 
-    # -- text -------------------------------------------------------------------------------------
+    key = tuple((STATIC_DIR / name).stat().st_mtime_ns for name in STYLESHEETS)
+    if _parsed_stylesheets is None or _parsed_stylesheets[0] != key:
+        sources = [re.sub(r"@font-face\s*\{[^}]*\}", "", (STATIC_DIR / name).read_text(encoding="utf-8"))
+                   for name in STYLESHEETS] + [FONT_FACES]
+        with _css_warnings_at_debug():
+            parsed = [CSS(string=source, base_url=STATIC_URL, url_fetcher=_static_fetcher(),
+                          font_config=_font_config()) for source in sources]
+        _parsed_stylesheets = (key, parsed)
+    return _parsed_stylesheets[1]
 
-    @staticmethod
-    def line_height(size: float) -> float:
-        return size * MM_PER_PT * 1.6
 
-    def rich(self, text: str, *, size: float = BODY_SIZE, bold: bool = False, italic: bool = False,
-             color=INK, link: str | None = None, height: float | None = None) -> None:
-        """Write text from the current position, wrapping at the margins, each script in its font."""
-        height = height or self.line_height(size)
-        self.set_text_color(*color)
-        for family, chunk in script_runs(text):
-            self.set_font(family, _style_for(family, bold, italic), size)
-            self.write(height, chunk, link=link or "")
-        self.set_text_color(*INK)
+class _Refused(ValueError):
+    """A URL outside kb/static: a handout fetches nothing else."""
 
-    def aligned(self, width: float, height: float, text: str, *, size: float, bold: bool = False, color=INK,
-                align: str = "R") -> None:
-        """One line of text aligned in a box (numbers, page numbers); text in two scripts is left-aligned."""
-        runs = script_runs(text)
-        self.set_text_color(*color)
-        if len(runs) <= 1:
-            family = runs[0][0] if runs else LATIN
-            self.set_font(family, _style_for(family, bold, False), size)
-            self.cell(width, height, text, align=align)
-        else:
-            self.rich(text, size=size, bold=bold, color=color, height=height)
-        self.set_text_color(*INK)
 
-    def text_width(self, text: str, size: float, bold: bool = False) -> float:
-        width = 0.0
-        for family, chunk in script_runs(text):
-            self.set_font(family, _style_for(family, bold, False), size)
-            width += self.get_string_width(chunk)
-        return width
+_REFUSED = "not fetched: a handout uses only kb/static"
 
-    def paragraph(self, text: str, size: float = BODY_SIZE, bold: bool = False, color=INK, after: float = 2.0,
-                  link: str | None = None):
-        self.set_x(self.l_margin)
-        self.rich(text, size=size, bold=bold, color=color, link=link)
-        self.ln(self.line_height(size))
-        self.ln(after)
 
-    def heading(self, text: str, size: float = 13, after: float = 1.0):
-        if self.will_page_break(self.line_height(size) * 4):
-            self.add_page()
-        else:
-            self.ln(2.5)
-        self.paragraph(text, size=size, bold=True, color=ACCENT, after=after)
+_fetcher = None
 
-    def rule(self, color=RULE):
-        self.set_draw_color(*color)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
 
-    @contextlib.contextmanager
-    def column(self, left: float, right: float):
-        """Text written inside wraps between x = left and x = right."""
-        saved = self.l_margin, self.r_margin
-        self.set_left_margin(left)
-        self.set_right_margin(self.w - right)
-        try:
-            yield
-        finally:
-            self.set_left_margin(saved[0])
-            self.set_right_margin(saved[1])
+def _static_fetcher():
+    """WeasyPrint's URL fetcher for handouts: files under kb/static, and nothing else (raises _Refused)."""
+    global _fetcher
+    if _fetcher is None:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def table(self, widths: list[float], rows: list[list[str]], *, header: list[str] | None = None,
-              right_aligned: frozenset[int] = frozenset(), size: float = 9.5) -> None:
-        """A simple ruled table whose cells wrap and may mix scripts; rows never split across pages."""
-        total = sum(widths)
-        scale = (self.w - self.l_margin - self.r_margin) / total
-        widths = [w * scale for w in widths]
-        line = self.line_height(size)
-        all_rows = ([(header, True)] if header else []) + [(row, False) for row in rows]
-        for cells, is_header in all_rows:
-            lines = max(self._lines_needed(text, width - 2 * PAD, size, is_header)
-                        for text, width in zip(cells, widths))
-            height = lines * line + 2 * PAD
-            if self.will_page_break(height):
-                self.add_page()
-            top = self.get_y()
-            if is_header:
-                self.set_fill_color(*TINT)
-                self.rect(self.l_margin, top, sum(widths), height, style="F")
-            x = self.l_margin
-            bottom = top + height
-            for index, (text, width) in enumerate(zip(cells, widths)):
-                with self.column(x + PAD, x + width - PAD):
-                    self.set_xy(x + PAD, top + PAD)
-                    if index in right_aligned:
-                        self.aligned(width - 2 * PAD, line, text, size=size, bold=is_header)
-                    else:
-                        self.rich(text, size=size, bold=is_header, height=line)
-                    bottom = max(bottom, self.get_y() + line + PAD)
-                x += width
-            self.set_y(bottom)
-            self.rule()
+        class StaticFiles(URLFetcher):
+            def fetch(self, url, headers=None):
+                path = _static_path(url)
+                if path is None:
+                    raise _Refused(f"{_REFUSED}: {url}")
+                media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
 
-    def _lines_needed(self, text: str, width: float, size: float, bold: bool) -> int:
-        # Word wrapping can need a little more than width / line; a 10 % margin keeps rows on one page.
-        return max(1, math.ceil(self.text_width(text, size, bold) * 1.1 / max(width, 1)))
+        _fetcher = StaticFiles()
+    return _fetcher
+
+
+def _static_path(url: str) -> Path | None:
+    """The file under kb/static a file: URL names, or None for anything else (other schemes, hosts,
+    a path that leaves kb/static, a missing file)."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    return path if path.is_relative_to(STATIC_DIR.resolve()) and path.is_file() else None
+
+
+class _WeasyPrintLog(logging.Filter):
+    def __init__(self, css_warnings: bool = False):
+        super().__init__()
+        self.css_warnings = css_warnings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _REFUSED in message:
+            # An image in a case body that lives elsewhere: left out on purpose, not an error.
+            log.info("handout: left out %s (nothing outside kb/static is fetched)",
+                     record.args[0] if isinstance(record.args, tuple) and record.args else message)
+            return False
+        if self.css_warnings and record.levelno == logging.WARNING:
+            log.debug("kb.css in the PDF: %s", message)
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def _filtered_weasyprint_log(log_filter: logging.Filter):
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(log_filter)
+
+
+def _css_warnings_at_debug():
+    return _filtered_weasyprint_log(_WeasyPrintLog(css_warnings=True))
+
+
+def _external_resources_logged():
+    return _filtered_weasyprint_log(_WeasyPrintLog())
 
 
 # ---------------------------------------------------------------------------------------------------
-# Pages
+# Tagging: what WeasyPrint 70's PDF/UA-1 lacks (see the module's docstring)
+
+# Scripts whose glyphs are reordered or combined when shaped (Devanagari to Sinhala, Vedic extensions,
+# Devanagari Extended): their text is given as ActualText.
+_SHAPED_SCRIPTS = re.compile("[\u0900-\u0dff\u1cd0-\u1cff\ua8e0-\ua8ff]")
+_languages: list[str | None] = []  # the language of each box being tagged, innermost last
+_installed = False
 
 
-def _title_page(pdf: _HandoutPdf, title: str, items: list[HandoutItem]) -> None:
-    pdf.add_page()
-    pdf.ln(30)
-    pdf.paragraph(pdf.site, size=11, color=MUTED)
-    pdf.paragraph(title, size=24, bold=True, after=4)
-    pdf.paragraph(_("Handout prepared on %(date)s", date=format_date(dt.date.today(), "long")), size=10,
-                  color=MUTED, after=6)
-    pdf.rule()
-    pdf.ln(4)
-    pdf.paragraph(_("Cases in this handout"), size=12, bold=True)
-    for number, (case, revision, _note) in enumerate(items, 1):
-        pdf.paragraph(f"{number}. {revision.title} ({case.public_id}, "
-                      + _("version %(n)s", n=revision.number) + ")", after=1)
+def _install_tagging_fixes() -> None:
+    global _installed
+    if _installed:
+        return
+    from weasyprint.pdf import stream, tags
+
+    stream.Stream.marked = _marked
+    tags._build_box_tree = _with_languages(tags._build_box_tree)
+    _installed = True
 
 
-def _case_pages(pdf: _HandoutPdf, case: Case, revision: Revision, note: str) -> None:
-    # Each revision carries the classification it was published with; rows from before that was
-    # recorded (no MMP on the revision) use the case's.
-    source = revision if revision.mmp is not None else case
-    pdf.add_page()
-    pdf.start_section(revision.title)
-    pdf.paragraph(f"{case.public_id} · {source.mmp.name} · "
-                  + (source.state.name if source.state else _("Central / national")), size=9, color=MUTED, after=1)
-    pdf.paragraph(revision.title, size=18, bold=True, after=3)
+@contextlib.contextmanager
+def _marked(self, box, tag):
+    """``Stream.marked`` of WeasyPrint 70, plus: page-margin content becomes a pagination artifact, and
+    text in an Indic script carries its ActualText."""
+    import pydyf
 
-    facts = [
-        [_("Department"), source.department],
-        [_("Started"), str(source.year_started)],
-        [_("Stage"), _stage_name(source.stage)],
-        [_("Language"), {"en": "English", "hi": "हिन्दी"}.get(source.language, source.language)],
-        [_("Version"), str(revision.number) + (f", {format_date(revision.published_at, 'medium')}"
-                                               if revision.published_at else "")],
-    ]
-    if source.tag_names:
-        facts.append([_("Tags"), ", ".join(source.tag_names)])
-    pdf.rule()
-    pdf.table([30, 144], facts, size=9.5)
-    pdf.ln(4)
-
-    pdf.paragraph(revision.summary, size=11.5, after=3)
-    if note and note.strip():
-        _note_box(pdf, note.strip())
-
-    _markdown_blocks(pdf, revision.body)
-
-    if revision.outcomes:
-        pdf.heading(_("Outcome figures"))
-        pdf.table([80, 24, 24, 46], [
-            [o.label, format_figure(o.before_value), format_figure(o.after_value), o.unit or ""]
-            for o in revision.outcomes
-        ], header=[_("Measure"), _("Before"), _("After"), _("Unit")], right_aligned=frozenset({1, 2}))
-
-    if revision.links:
-        pdf.heading(_("Sources and links"), size=11)
-        for link in revision.links:
-            pdf.set_x(pdf.l_margin)
-            pdf.rich(f"{link.title}: ", size=9)
-            pdf.rich(link.url, size=9, color=ACCENT, link=link.url)
-            pdf.ln(pdf.line_height(9))
-            pdf.ln(1)
-
-    # The reference closes every case, as on the printed page.
-    pdf.ln(4)
-    if pdf.will_page_break(28):
-        pdf.add_page()
-    pdf.rule()
-    pdf.ln(2)
-    pdf.paragraph(_("Cite this case"), size=10, bold=True, after=1)
-    pdf.paragraph(format_citation(case, revision), size=9.5, after=1)
-    url = permalink(case, revision)
-    pdf.set_x(pdf.l_margin)
-    pdf.rich(_("Permalink:") + " ", size=9.5)
-    pdf.rich(url, size=9.5, color=ACCENT, link=url)
-    pdf.ln(pdf.line_height(9.5))
+    if self._tags is None:
+        yield
+        return
+    if box.element is None:
+        # Only page and margin boxes have no element: this is the running footer.
+        self.begin_marked_content("Artifact", pydyf.Dictionary({"Type": "/Pagination"}))
+    else:
+        mcid = len(self._tags)
+        self._tags[box] = {"tag": tag, "mcid": mcid}
+        properties = pydyf.Dictionary({"MCID": mcid})
+        text = getattr(box, "text", None)
+        if text and _SHAPED_SCRIPTS.search(text):
+            properties["ActualText"] = pydyf.String(text)
+        self.begin_marked_content(tag, properties)
+    try:
+        yield
+    finally:
+        self.end_marked_content()
 
 
-def _stage_name(stage: str) -> str:
-    return {"pilot": _("Pilot"), "scaled": _("Scaled up"), "statewide": _("Statewide"),
-            "national": _("National")}.get(stage, stage)
+def _with_languages(build_box_tree):
+    """Wrap ``weasyprint.pdf.tags._build_box_tree``: give each structure element /Lang when its box's
+    language differs from the one around it; leave margin boxes (artifacts, see ``_marked``) out."""
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
 
-
-def _note_box(pdf: _HandoutPdf, note: str) -> None:
-    """The note given with the case (a trainer's, in a course pack), set off by a bar in the margin."""
-    top = pdf.get_y()
-    with pdf.column(pdf.l_margin + 4, pdf.w - pdf.r_margin):
-        pdf.set_x(pdf.l_margin)
-        pdf.paragraph(_("Note"), size=10, bold=True, after=0.5)
-        pdf.paragraph(note, size=10, after=0)
-    pdf.set_fill_color(*ACCENT)
-    if pdf.get_y() > top:  # the note did not run onto a new page
-        pdf.rect(pdf.l_margin, top, 1.2, pdf.get_y() - top, style="F")
-    pdf.ln(4)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Markdown body: rendered and sanitised by kb.markdown, then laid out block by block.
-
-
-@dataclasses.dataclass
-class _Run:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    link: str | None = None
-
-
-@dataclasses.dataclass
-class _Block:
-    kind: str  # h2..h6, p, li, quote, pre
-    runs: list[_Run] = dataclasses.field(default_factory=list)
-    depth: int = 0  # list nesting
-    marker: str = ""  # "•" or "3."
-
-
-class _BlockParser(HTMLParser):
-    """Sanitised HTML (kb.markdown's allow-list) -> a flat list of blocks of styled text runs."""
-
-    _BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li", "pre", "dt", "dd", "tr", "caption", "summary"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[_Block] = []
-        self.current: _Block | None = None
-        self.bold = 0
-        self.italic = 0
-        self.link: str | None = None
-        self.lists: list[list] = []  # [kind, counter]
-        self.quote = 0
-        self.pre = 0
-
-    def _open(self, kind: str, marker: str = ""):
-        self._close()
-        depth = len(self.lists)
-        self.current = _Block("quote" if self.quote and kind == "p" else kind, depth=depth, marker=marker)
-
-    def _close(self):
-        if self.current is not None and "".join(r.text for r in self.current.runs).strip():
-            self.blocks.append(self.current)
-        self.current = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("ul", "ol"):
-            start = attrs.get("start")
-            self.lists.append([tag, int(start) - 1 if start and start.isdigit() else 0])
-        elif tag == "li":
-            marker = "•"
-            if self.lists and self.lists[-1][0] == "ol":
-                self.lists[-1][1] += 1
-                marker = f"{self.lists[-1][1]}."
-            self._open("li", marker)
-        elif tag == "blockquote":
-            self.quote += 1
-        elif tag == "pre":
-            self.pre += 1
-            self._open("pre")
-        elif tag in self._BLOCKS:
-            if tag in ("dd", "tr", "caption", "summary", "dt"):
-                tag = "p"
-            if tag == "p" and self.current is not None and self.current.kind == "li" and not self.current.runs:
-                return  # <li><p>…: the paragraph is the item
-            self._open(tag)
-        elif tag in ("strong", "b"):
-            self.bold += 1
-        elif tag in ("em", "i"):
-            self.italic += 1
-        elif tag == "a":
-            self.link = attrs.get("href")
-        elif tag == "br":
-            self._text("\n")
-        elif tag in ("td", "th") and self.current is not None and self.current.runs:
-            self._text(" | ")
-        elif tag == "img" and attrs.get("alt"):
-            self._text(f"[{attrs['alt']}]")
-
-    def handle_endtag(self, tag):
-        if tag in ("ul", "ol"):
-            self._close()
-            if self.lists:
-                self.lists.pop()
-        elif tag == "blockquote":
-            self._close()
-            self.quote = max(0, self.quote - 1)
-        elif tag == "pre":
-            self._close()
-            self.pre = max(0, self.pre - 1)
-        elif tag in self._BLOCKS or tag in ("dd", "tr"):
-            if tag == "p" and self.current is not None and self.current.kind == "li":
-                return
-            self._close()
-        elif tag in ("strong", "b"):
-            self.bold = max(0, self.bold - 1)
-        elif tag in ("em", "i"):
-            self.italic = max(0, self.italic - 1)
-        elif tag == "a":
-            self.link = None
-
-    def handle_data(self, data):
-        self._text(data)
-
-    def _text(self, data: str):
-        if not self.pre:
-            data = re.sub(r"[ \t\r\n]+", " ", data) if data != "\n" else data
-        if not data or (self.current is None and not data.strip()):
+    def tagged(box, parent, *args):
+        if isinstance(box, boxes.MarginBox):
             return
-        if self.current is None:
-            self._open("p")
-        run = _Run(data, bool(self.bold), bool(self.italic), self.link)
-        self.current.runs.append(run)
+        language = (box._box if isinstance(box, AbsolutePlaceholder) else box).style["lang"]
+        around = _languages[-1] if _languages else language
+        _languages.append(language)
+        try:
+            for element in build_box_tree(box, parent, *args):
+                # The html and body boxes pass their children's elements on: those were seen already.
+                if not getattr(element, "kb_language_seen", False):
+                    element.kb_language_seen = True
+                    if language and language != around:
+                        element["Lang"] = pydyf.String(language)
+                yield element
+        finally:
+            _languages.pop()
 
-    def close(self):
-        super().close()
-        self._close()
-
-
-def markdown_blocks(body: str | None) -> list[_Block]:
-    parser = _BlockParser()
-    parser.feed(str(render_markdown(body)))
-    parser.close()
-    return parser.blocks
-
-
-def _markdown_blocks(pdf: _HandoutPdf, body: str) -> None:
-    sizes = {"h2": 13, "h3": 11.5, "h4": 10.5, "h5": 10.5, "h6": 10.5}
-    for block in markdown_blocks(body):
-        if block.kind in sizes:
-            pdf.heading("".join(r.text for r in block.runs).strip(), size=sizes[block.kind])
-            continue
-        indent = 6 * block.depth if block.kind == "li" else (6 if block.kind == "quote" else 0)
-        size = 9.5 if block.kind == "pre" else BODY_SIZE
-        left = pdf.l_margin
-        if block.kind == "li":
-            pdf.set_x(left + indent - 5)
-            pdf.rich(block.marker, size=size)
-        with pdf.column(left + indent, pdf.w - pdf.r_margin):
-            if block.kind != "li":
-                pdf.set_x(left + indent)
-            _write_runs(pdf, block.runs, size, italic=block.kind == "quote")
-        pdf.ln(pdf.line_height(size))
-        pdf.ln(1.2 if block.kind == "li" else 2.2)
-
-
-def _write_runs(pdf: _HandoutPdf, runs: list[_Run], size: float, italic: bool = False) -> None:
-    for run in _trimmed(runs):
-        link = run.link if run.link and run.link.startswith(("http://", "https://", "mailto:")) else None
-        pdf.rich(run.text, size=size, bold=run.bold, italic=run.italic or italic,
-                 color=ACCENT if link else INK, link=link)
-        if link and html.unescape(run.text).strip() != link and not link.startswith("mailto:"):
-            # A printed handout cannot be clicked: the address follows the link text.
-            pdf.rich(f" ({link})", size=size - 1.5, color=MUTED)
-
-
-def _trimmed(runs: list[_Run]) -> list[_Run]:
-    runs = [dataclasses.replace(r) for r in runs]
-    if runs:
-        runs[0].text = runs[0].text.lstrip()
-        runs[-1].text = runs[-1].text.rstrip()
-    return [r for r in runs if r.text]
+    return tagged
