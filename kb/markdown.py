@@ -8,6 +8,7 @@ and URLs may only use http, https and mailto (relative links allowed). Links get
 """
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 
@@ -41,6 +42,20 @@ def render_markdown(text: str | None) -> Markup:
     """Render user Markdown to sanitised HTML, safe to insert into a page unescaped."""
     if not text:
         return Markup("")
+    # A published body is read many times and never changes: each is rendered once per process (bodies
+    # of ordinary size; an enormous one, say a pasted preview, is not kept).
+    return _rendered(text) if len(text) <= _CACHED_UP_TO else _render(text)
+
+
+_CACHED_UP_TO = 200_000
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     # Control characters other than tab/newline have no place in prose and can hide payloads.
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
     html = _markdown.markdown(text, extensions=_EXTENSIONS, output_format="html")

@@ -67,6 +67,8 @@ class SearchEngine:
         self._arrays: tuple[tuple, FacetArrays] | None = None
         self._view: tuple[tuple, TermView] | None = None
         self._segments: dict[tuple, object] = {}  # (generation path, segment id) -> SegmentTerms
+        # Similar practices change only when the index does: (index key, public id, limit) -> ids.
+        self._similar: dict[tuple, list[str]] = {}
 
     # -- the shared searcher -------------------------------------------------------------------------
 
@@ -279,9 +281,20 @@ class SearchEngine:
     # -- similar cases -------------------------------------------------------------------------------
 
     def similar(self, public_id: str, limit: int = 5) -> list[str]:
-        """Published cases sharing the most distinctive words of this case's body (never itself)."""
+        """Published cases sharing the most distinctive words of this case's body (never itself); worked
+        out once per index generation and case (the case page asks on every view)."""
         with self._lock:
             searcher = self.searcher()
+            key = (self._key(searcher), public_id, limit)
+            found = self._similar.get(key)
+            if found is None:
+                if len(self._similar) > 5000 or (self._similar and next(iter(self._similar))[0] != key[0]):
+                    self._similar.clear()  # a new generation: what was similar before may not be now
+                found = self._similar[key] = self._find_similar(searcher, public_id, limit)
+            return list(found)
+
+    def _find_similar(self, searcher, public_id: str, limit: int) -> list[str]:
+        with self._lock:
             arrays = self.arrays(searcher)
             view = self.view(searcher, arrays)
             docnum = arrays.docnum_of.get(public_id)

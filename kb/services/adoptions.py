@@ -260,7 +260,10 @@ def get_replication(replication_id: int) -> Replication:
 
 def list_replications(public_id: str) -> list[Replication]:
     """The states that replicate a published case, by state name."""
-    case = get_published_case(public_id)
+    return replications_of(get_published_case(public_id))
+
+
+def replications_of(case: Case) -> list[Replication]:
     return list(db.session.scalars(
         select(Replication).join(State, State.id == Replication.state_id)
         .where(Replication.case_id == case.id).options(joinedload(Replication.state))
@@ -288,7 +291,7 @@ def case_adoption(case: Case) -> CaseAdoption:
     uses = list(db.session.scalars(
         select(TrainingUse).where(TrainingUse.case_id == case.id).options(joinedload(TrainingUse.organization))
         .order_by(TrainingUse.held_on.desc(), TrainingUse.id.desc())))
-    replications = list_replications(case.public_id)
+    replications = replications_of(case)
     return CaseAdoption(training_uses=uses, programme_count=len(uses),
                         institute_count=len({use.organization_id for use in uses}), replications=replications)
 

@@ -267,9 +267,13 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
 
 def similar_cases(public_id: str, limit: int = 5) -> list[Case]:
     """Published cases like this one (never itself); ``NotFound`` if the case is not published."""
+    return similar_to(get_published_case(public_id), limit)
+
+
+def similar_to(case: Case, limit: int = 5) -> list[Case]:
+    """Published cases like this published one (never itself)."""
     from kb import search
 
-    case = get_published_case(public_id)
     ids = [i for i in search.similar(case.public_id, limit) if i != case.public_id]
     found = _published_by_public_id(ids)
     return [found[i] for i in ids if i in found]

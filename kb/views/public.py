@@ -65,7 +65,7 @@ def _render_case(case, revision):
     return render_template(
         "cases/show.html", case=case, revision=revision, is_latest=revision.id == case.published_revision_id,
         versions=catalog.public_versions(case), citation=format_citation(case, revision),
-        similar=catalog.similar_cases(case.public_id), panel=teach_panel(case),
+        similar=catalog.similar_to(case), panel=teach_panel(case),
     )
 
 
