@@ -76,10 +76,10 @@ def handout_items(public_ids: list[str], note: str) -> list[tuple]:
     return [(case, case.published_revision, note) for case in cases]
 
 
-def render(title: str, items: list[tuple], locale: str) -> bytes:
+def render(title: str, items: list[tuple], locale: str, cached: bool = False) -> bytes:
     from kb.services.handouts import render_cases_pdf
 
-    return render_cases_pdf(title, items, locale=locale)
+    return render_cases_pdf(title, items, locale=locale, cached=cached)
 
 
 def pages_of(pdf: bytes) -> int:
@@ -133,6 +133,15 @@ def main(argv=None) -> int:
                     results[key] = measure(title, items, locale, args.runs, args.warmup)
                     bench.log(f"{key}: median {results[key]['median_ms']} ms, {results[key]['pages']} pages")
 
+            # A handout asked for again (the same pack, the same day): read back from the cache.
+            render(pack_title, pack, "en", cached=True)
+            started = time.perf_counter()
+            for _ in range(args.runs):
+                render(pack_title, pack, "en", cached=True)
+            results["pack_10_cases_en_cached"] = {
+                "median_ms": round((time.perf_counter() - started) * 1000 / args.runs, 1)}
+            bench.log(f"pack_10_cases_en, cached: {results['pack_10_cases_en_cached']['median_ms']} ms")
+
             if args.profile:
                 profiler = cProfile.Profile()
                 profiler.enable()
@@ -152,6 +161,7 @@ def main(argv=None) -> int:
                                      "pydyf": version("pydyf")}
         result = {"first_render_ms": first_ms, "handouts": results, "goal": "pack_10_cases under 1000 ms",
                   "goal_met": all(results[f"pack_10_cases_{locale}"]["median_ms"] < 1000 for locale in LOCALES),
+                  "goal_met_when_cached": results["pack_10_cases_en_cached"]["median_ms"] < 1000,
                   "machine": machine}
         text = json.dumps(result, indent=2, ensure_ascii=False)
         print(text)

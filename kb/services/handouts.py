@@ -66,9 +66,12 @@ import atexit
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
+import hashlib
 import logging
 import mimetypes
+import os
 import re
 import threading
 from pathlib import Path
@@ -125,19 +128,68 @@ class HandoutEntry:
     permalink: str
 
 
-def render_cases_pdf(title: str, items: Iterable[HandoutItem], *, locale: str | None = None) -> bytes:
+def render_cases_pdf(title: str, items: Iterable[HandoutItem], *, locale: str | None = None,
+                     cached: bool = True) -> bytes:
     """A tagged PDF/UA-1 handout (A4): the title block with the contents, then each (case, revision,
     note) with its citation and permalink.
 
     ``locale`` is the language of the handout's own labels ("Outcome figures", dates, the page footer);
     the cases keep their own language. It defaults to the site's default locale (a web view passes the
-    visitor's).
+    visitor's). A handout rendered before with the same HTML is served from the cache (``cached=False``
+    renders anew: the benchmark).
     """
-    from weasyprint import HTML
-
     items = list(items)
     with force_locale(_babel_locale(locale)):
         html = _document_html(title, items)
+    return _cached_pdf(html) if cached else _render_pdf(html)
+
+
+# A handout is the same PDF for as long as its HTML is the same (the cases' versions, the notes, the
+# labels' language, the date it names): rendering takes a second or two, reading it back no time. The
+# rendered PDFs are kept on disk under the instance folder, shared by the host's workers.
+CACHE_LIMIT = 200  # handouts kept; the oldest go first
+
+
+def _cached_pdf(html: str) -> bytes:
+    folder = Path(current_app.config["INSTANCE_DIR"]) / "cache" / "handouts"
+    key = hashlib.sha256((_renderer_version() + html).encode("utf-8")).hexdigest()
+    path = folder / f"{key}.pdf"
+    try:
+        pdf = path.read_bytes()
+        os.utime(path)  # recently used: kept longest
+        return pdf
+    except OSError:
+        pass
+    pdf = _render_pdf(html)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.{os.getpid()}.tmp"
+        temporary.write_bytes(pdf)
+        os.replace(temporary, path)  # workers writing the same handout at once: one wins, both whole
+        _prune(folder)
+    except OSError as error:  # a read-only or full disk: the handout is still served
+        log.warning("handout not cached: %s", error)
+    return pdf
+
+
+def _prune(folder: Path) -> None:
+    kept = sorted(folder.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[CACHE_LIMIT:]:
+        old.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _renderer_version() -> str:
+    """What else decides a handout's bytes: this module and the stylesheets (a new release renders anew)."""
+    digest = hashlib.sha256()
+    for path in (Path(__file__), STATIC_DIR / "kb.css", STATIC_DIR / "print.css"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _render_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
     with _RENDERING:
         _install_tagging_fixes()
         stylesheets = _stylesheets()

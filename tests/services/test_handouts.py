@@ -484,3 +484,21 @@ def test_poppler_reads_the_hindi_pages_without_errors(hindi_handout):
     text = pdf_text(hindi_handout)
     assert "".join(HINDI_TITLE.split()) in "".join(text.split())
 
+
+
+def test_a_handout_asked_for_again_comes_from_the_cache_and_a_change_renders_anew(app, make_case, tmp_path):
+    import time
+
+    from kb.services.handouts import render_cases_pdf
+
+    case = make_case(990)
+    items = [(case, case.published_revision, "Read before the session.")]
+    first = render_cases_pdf("Week one", items, locale="en")
+    started = time.perf_counter()
+    again = render_cases_pdf("Week one", items, locale="en")
+    assert again == first and time.perf_counter() - started < 0.5
+    cached = list((tmp_path / "instance" / "cache" / "handouts").glob("*.pdf"))
+    assert len(cached) == 1 and cached[0].read_bytes() == first
+    changed = render_cases_pdf("Week one", [(case, case.published_revision, "A different note.")], locale="en")
+    assert changed != first
+    assert len(list((tmp_path / "instance" / "cache" / "handouts").glob("*.pdf"))) == 2
