@@ -326,6 +326,15 @@ class LocalText(NamedTuple):
     language: str
 
 
+def text_in(language: str, original: str, translated: str | None, original_language: str) -> LocalText:
+    """A text as a reader of ``language`` sees it: its translation into that language if there is one,
+    else the original."""
+    if language != original_language and translated:
+        return LocalText(translated, Language.hi.value if original_language == Language.en.value
+                         else Language.en.value)
+    return LocalText(original, original_language)
+
+
 PUBLIC_ID_PATTERN = re.compile(r"^KB-(\d{4,})$")
 
 
@@ -473,14 +482,10 @@ class Revision(Model):
     def title_in(self, language: str) -> LocalText:
         """The title to show to a reader of ``language``: the translation if the case has one in that
         language, else the original (each with the language it is written in, for ``lang``)."""
-        if language != self.language and self.translated_title:
-            return LocalText(self.translated_title, self.other_language)
-        return LocalText(self.title, self.language)
+        return text_in(language, self.title, self.translated_title, self.language)
 
     def summary_in(self, language: str) -> LocalText:
-        if language != self.language and self.translated_summary:
-            return LocalText(self.translated_summary, self.other_language)
-        return LocalText(self.summary, self.language)
+        return text_in(language, self.summary, self.translated_summary, self.language)
 
     outcomes: Mapped[list[OutcomeFigure]] = relationship(
         order_by="OutcomeFigure.position", cascade="all, delete-orphan"

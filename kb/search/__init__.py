@@ -75,6 +75,21 @@ def search(q: str | None, filters: dict[str, list] | None = None, sort: str = "r
     return _with_index(lambda engine: engine.search(q, filters or {}, sort, page, per_page))
 
 
+def library_version() -> tuple | None:
+    """Which state of the library this host's index shows: its generation and the outbox id it has
+    applied, when that is the database's latest. It changes with every change to what is published (and
+    with a rebuild). None while the index lags the database: what is rendered from it then may be stale,
+    so nothing rendered should be kept."""
+    from kb.extensions import db
+
+    engine = _engine()
+    try:
+        applied = engine.cursor()
+    except Exception:  # no usable index yet: nothing worth keeping either
+        return None
+    return (str(engine.store.current_path()), applied) if applied == latest_id(db.session) else None
+
+
 def similar(public_id: str, limit: int = 5) -> list[str]:
     """Public ids of the published cases most like this one (never itself)."""
     return _with_index(lambda engine: engine.similar(public_id, limit))

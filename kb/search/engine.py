@@ -64,6 +64,7 @@ class SearchEngine:
         self._path = None
         self._ix = None
         self._searcher = None
+        self._cursor: tuple[object, int] | None = None  # (the searcher it was read through, cursor)
         self._arrays: tuple[tuple, FacetArrays] | None = None
         self._view: tuple[tuple, TermView] | None = None
         self._segments: dict[tuple, object] = {}  # (generation path, segment id) -> SegmentTerms
@@ -98,8 +99,13 @@ class SearchEngine:
         every worker.
         """
         with self._lock:
-            meta = self.searcher().document(id=META_ID)
-            return int(meta["cursor"]) if meta else 0
+            searcher = self.searcher()
+            if self._cursor is not None and self._cursor[0] is searcher:  # read once per searcher
+                return self._cursor[1]
+            meta = searcher.document(id=META_ID)
+            cursor = int(meta["cursor"]) if meta else 0
+            self._cursor = (searcher, cursor)
+            return cursor
 
     def close(self) -> None:
         with self._lock:

@@ -12,8 +12,8 @@ import time
 from typing import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import defaultload, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from kb.errors import NotFound, ValidationError
 from kb.extensions import db
@@ -21,6 +21,11 @@ from kb.paging import Page
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
+    LocalText,
+    Tag,
+    case_tags,
+    format_public_id,
+    text_in,
     Mmp,
     MmpCategory,
     Revision,
@@ -93,12 +98,9 @@ def get_published_case(public_id: str) -> Case:
     case = db.session.scalar(
         select(Case)
         .where(Case.number == number, Case.published_revision_id.is_not(None))
-        .options(
-            joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
-            joinedload(Case.published_revision).selectinload(Revision.outcomes),
-            joinedload(Case.published_revision).selectinload(Revision.links),
-            joinedload(Case.published_revision).selectinload(Revision.contacts),
-        )
+        # Tags, outcomes, links and contacts load lazily: a case page whose article is
+        # already cached never touches them.
+        .options(joinedload(Case.mmp), joinedload(Case.state), joinedload(Case.published_revision))
     )
     if case is None:
         raise NotFound(_l("No published case %(id)s.", id=public_id))
@@ -279,22 +281,80 @@ def similar_to(case: Case, limit: int = 5) -> list[Case]:
     return [found[i] for i in ids if i in found]
 
 
-def _published_by_public_id(ids: list[str]) -> dict[str, Case]:
-    """Load cases for search hits, re-checking in the database that each is published right now."""
+@dataclasses.dataclass(frozen=True)
+class CardText:
+    """The live version's words a list shows: title and summary, with their translations."""
+
+    number: int
+    title: str
+    summary: str
+    translated_title: str
+    translated_summary: str
+    language: str
+
+    def title_in(self, language: str) -> LocalText:
+        return text_in(language, self.title, self.translated_title, self.language)
+
+    def summary_in(self, language: str) -> LocalText:
+        return text_in(language, self.summary, self.translated_summary, self.language)
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseCard:
+    """A published case as a list of cases shows it (search results, the home, MMP and state pages, the
+    API's results): read in one light query, without loading its body, versions or files. It answers
+    the attributes a list asks of a ``Case`` (``public_id``, ``mmp``, ``state``, ``published_revision``...)."""
+
+    id: int
+    number: int
+    language: str
+    year_started: int | None
+    mmp: Mmp
+    state: State | None
+    tag_names: list
+    first_published_at: object
+    published_revision: CardText
+
+    @property
+    def public_id(self) -> str:
+        return format_public_id(self.number)
+
+
+def _taxonomy_by_id() -> tuple[dict[int, Mmp], dict[int, State]]:
+    """MMPs and states by id, read once per request (a page that lists cases twice reads them once)."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "kb_taxonomy" in g:
+        return g.kb_taxonomy
+    maps = ({mmp.id: mmp for mmp in db.session.scalars(select(Mmp))},
+            {state.id: state for state in db.session.scalars(select(State))})
+    if has_request_context():
+        g.kb_taxonomy = maps
+    return maps
+
+
+def _published_by_public_id(ids: list[str]) -> dict[str, CaseCard]:
+    """Cards of search hits, re-checking in the database that each is published right now (the index
+    may lag a publication or a withdrawal by a moment)."""
     numbers = [_number_of(i) for i in ids]
     if not numbers:
         return {}
-    # Result lists show titles and summaries: the bodies (most of a row's bytes) load only if asked for.
-    query = _published().where(Case.number.in_(numbers)).options(
-        defaultload(Case.published_revision).defer(Revision.body))
-    cases = db.session.scalars(query).unique()
-    return {case.public_id: case for case in cases}
-
-
-def _published() -> Select:
-    return (
-        select(Case)
+    rows = db.session.execute(
+        select(Case.id, Case.number, Case.language, Case.year_started, Case.mmp_id, Case.state_id,
+               Case.first_published_at, Revision.number, Revision.title, Revision.summary,
+               Revision.translated_title, Revision.translated_summary, Revision.language)
         .join(Revision, Revision.id == Case.published_revision_id)
-        .options(joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
-                 joinedload(Case.published_revision))
-    )
+        .where(Case.number.in_(numbers))).all()
+    if not rows:
+        return {}
+    tags: dict[int, list[str]] = {}
+    for case_id, name in db.session.execute(
+            select(case_tags.c.case_id, Tag.name).join(Tag, Tag.id == case_tags.c.tag_id)
+            .where(case_tags.c.case_id.in_([row[0] for row in rows])).order_by(Tag.name)):
+        tags.setdefault(case_id, []).append(name)
+    mmps, states = _taxonomy_by_id()
+    cards = [CaseCard(id=row[0], number=row[1], language=row[2], year_started=row[3], mmp=mmps[row[4]],
+                      state=states.get(row[5]), tag_names=tags.get(row[0], []), first_published_at=row[6],
+                      published_revision=CardText(row[7], row[8], row[9], row[10] or "", row[11] or "", row[12]))
+             for row in rows]
+    return {card.public_id: card for card in cards}

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from kb import i18n
-from kb.services import catalog, comparison, versions
+from kb.models import MmpCategory
+from kb.services import adoptions, catalog, comparison, versions
 from kb.services.citations import export_citation, format_citation
 from kb.services.handouts import render_cases_pdf
+from kb import fragments
 from kb.views.safety import safe_next_path
 from kb.views.teach import state_adoption, teach_panel
 
@@ -20,21 +23,68 @@ def _paging():
 
 @public.get("/")
 def home():
-    return render_template("home.html", overview=catalog.library_overview())
+    """The same for every reader of the same library: the counts, newest cases and browse lists are
+    worked out once per publication (kb.fragments)."""
+    content = fragments.cached(
+        "home", (), lambda: render_template("_home.html", overview=catalog.library_overview()))
+    return render_template("home.html", content=content)
 
 
 @public.get("/cases")
 def case_list():
-    """Search and browse: the URL holds the whole state (query, filters, sort, page)."""
+    """Search and browse: the URL holds the whole state (query, filters, sort, page). The results and
+    filters are the same for every reader of the same library: kept (kb.fragments)."""
     page, _ = _paging()
     filters = catalog.parse_filters(request.args.to_dict(flat=False))
     q = request.args.get("q", "")
     sort = request.args.get("sort") or None
-    results = catalog.search_cases(q, filters, sort=sort if sort in catalog.SORTS else None, page=page)
+
+    def render_results() -> str:
+        results = catalog.search_cases(q, filters, sort=sort if sort in catalog.SORTS else None, page=page)
+        facet_label = facet_labeller()
+        return render_template("cases/_search.html", results=results, filters=filters, q=q,
+                               sort=sort or ("relevance" if q.strip() else "newest"),
+                               facet_groups=facet_groups(results.facets, filters, facet_label),
+                               facet_label=facet_label)
+
+    content = fragments.cached("search", (request.query_string,), render_results)
+    return render_template("cases/list.html", content=content, q=q)
+
+
+FACET_TITLES = {"mmp_category": _l("MMP category"), "mmp": _l("Mission Mode Project"), "state": _l("State / UT"),
+                "year": _l("Year started"), "tag": _l("Tag"), "language": _l("Language")}
+FACET_ENTRIES_SHOWN = 15
+
+
+def facet_labeller():
+    """The name a person reads for a facet's value, in the page's language (one lookup, not a template
+    macro per value: a search page shows up to ninety of them)."""
     mmps, states = catalog.taxonomy()
-    return render_template("cases/list.html", results=results, filters=filters, q=q,
-                           sort=sort or ("relevance" if q.strip() else "newest"),
-                           mmps={m.slug: m for m in mmps}, states={s.code: s for s in states})
+    names = {"mmp": {m.slug: i18n.localized_name(m) for m in mmps},
+             "state": {s.code: i18n.localized_name(s) for s in states},
+             "language": dict(i18n.LANGUAGE_NAMES),
+             "mmp_category": {key: str(label) for key, label in MmpCategory.labels().items()}}
+    return lambda facet, value: names.get(facet, {}).get(value, value)
+
+
+def facet_groups(facets: dict, filters, label) -> list[dict]:
+    """The filter panel: each facet with its values (label, count, ticked or not, language)."""
+    active = filters.active()
+    groups = []
+    for facet, title in FACET_TITLES.items():
+        chosen = {str(value) for value in active.get(facet, [])}
+        entries = facets.get(facet) or []
+        if not entries and not chosen:
+            continue
+        rows = []
+        for entry in entries[:FACET_ENTRIES_SHOWN]:
+            value, count = str(entry["value"]), entry["count"]
+            lang = value if facet == "language" else (
+                ("hi" if any("\u0900" <= ch <= "\u097f" for ch in value) else "en") if facet == "tag" else None)
+            rows.append({"value": value, "label": label(facet, value), "count": i18n.format_number(count),
+                         "chosen": value in chosen, "lang": lang})
+        groups.append({"facet": facet, "title": title, "entries": rows})
+    return groups
 
 
 @public.get("/search")
@@ -62,11 +112,20 @@ def case_version(public_id: str, version: int):
 
 
 def _render_case(case, revision):
-    return render_template(
-        "cases/show.html", case=case, revision=revision, is_latest=revision.id == case.published_revision_id,
-        versions=catalog.public_versions(case), citation=format_citation(case, revision),
-        similar=catalog.similar_to(case), panel=teach_panel(case),
-    )
+    """The case page: its article is the same for every reader of the same library (kept, with the
+    citation's date of access), its adoption panel is the reader's own."""
+    is_latest = revision.id == case.published_revision_id
+    today = adoptions.today_in_india()  # the citation's date of access
+
+    def render_article() -> str:
+        return render_template("cases/_article.html", case=case, revision=revision, is_latest=is_latest,
+                               versions=catalog.public_versions(case),
+                               citation=format_citation(case, revision, accessed=today),
+                               similar=catalog.similar_to(case))
+
+    article = fragments.cached("case", (revision.id, is_latest, today), render_article)
+    return render_template("cases/show.html", case=case, revision=revision, article=article,
+                           panel=teach_panel(case))
 
 
 @public.get("/cases/<public_id>/versions")

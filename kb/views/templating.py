@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from kb import i18n
+from kb import fragments, i18n
 from kb.markdown import render_markdown
-
 
 
 def url_with(**changes) -> str:
@@ -60,6 +60,16 @@ def site_identity() -> dict:
         "wim_name": i18n.site_setting("KB_WIM_NAME"),
         "wim_email": current_app.config.get("KB_WIM_EMAIL", ""),
     }
+
+
+def site_footer(part: str) -> Markup:
+    """The footer's ``columns`` (links to the site's pages) or ``owner`` lines: the same on every page
+    of a language, rendered once (a third of a page's rendering otherwise)."""
+    if part == "owner":
+        identity = site_identity()
+        return fragments.kept("footer-owner", tuple(identity.values()),
+                              lambda: render_template("_footer_owner.html", identity=identity))
+    return fragments.kept("footer-columns", (), lambda: render_template("_footer_columns.html"))
 
 
 def organisation_label(organization) -> str:
@@ -126,7 +136,7 @@ def register(app: Flask) -> None:
         url_with=url_with, current_locale=i18n.current_language,
         current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
         canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
-        page_url=page_url, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
+        page_url=page_url, site_footer=site_footer, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
         FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label, audit_note=audit_note,
     )
     app.context_processor(auth.navigation)  # the header's flags, asked once per page
