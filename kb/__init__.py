@@ -128,6 +128,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(site)
 
+    from kb.views.discovery import discovery
+
+    app.register_blueprint(discovery)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register
