@@ -6,11 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from kb import fragments, i18n
 from kb.extensions import csrf
-from kb.services import catalog, exports, feeds, oai, sitemap
+from kb.services import catalog, course_packs, exports, feeds, oai, sitemap
 from kb.views.public import facet_labeller
 
 discovery = Blueprint("discovery", __name__)
@@ -132,10 +133,11 @@ def _stream(chunks, export_format, name: str) -> Response:
     return response
 
 
-def pack_export(pack, extension: str) -> Response:
-    """A course pack's bibliography (its published cases in order) in an export format."""
-    from kb.services import course_packs
-
+@discovery.get("/packs/<int:number>/references.<extension>")
+def pack_bibliography(number: int, extension: str):
+    """A course pack's bibliography (its published cases, in order) as BibTeX, RIS or CSV; a private pack
+    only for its institute, as its page."""
+    pack = course_packs.get_pack(current_user._get_current_object() if current_user.is_authenticated else None, number)
     export_format = exports.format_for(extension)
     cases = [entry.case for entry in course_packs.pack_contents(pack).entries]
     response = _stream(exports.stream(export_format, iter([cases]), site_base()), export_format,
