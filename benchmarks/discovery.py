@@ -98,15 +98,18 @@ def main(argv=None) -> int:
             result[f"export_{extension}"] = timed_stream(client, f"/exports/cases.{extension}")
         started = time.perf_counter()
         index = client.get("/sitemap.xml").get_data(as_text=True)
-        children = re.findall(r"<loc>https://kb\.bench([^<]+)</loc>", index)
-        urls = sum(client.get(child).get_data(as_text=True).count("<url>") for child in children)
+        if "<sitemapindex" in index:
+            children = re.findall(r"<loc>https://kb\.bench([^<]+)</loc>", index)
+            urls = sum(client.get(child).get_data(as_text=True).count("<url>") for child in children)
+        else:  # a small library: one urlset
+            children, urls = [], index.count("<url>")
         result["sitemap"] = {"children": len(children), "urls": urls,
                              "total_s": round(time.perf_counter() - started, 2)}
         bench.log("harvest")
         result["oai_list_identifiers"] = harvest(client, "ListIdentifiers")
         result["oai_list_records"] = harvest(client, "ListRecords")
         started = time.perf_counter()
-        feed = client.get("/feeds/cases.atom?q=land+records")
+        feed = client.get("/en/feeds/cases.atom?q=land+records")
         result["atom_feed"] = {"status": feed.status_code, "entries": feed.get_data(as_text=True).count("<entry>"),
                                "ms": round(1000 * (time.perf_counter() - started), 1)}
     text = json.dumps(result, indent=2)

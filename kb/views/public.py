@@ -126,7 +126,8 @@ def _render_case(case, revision):
                                similar=catalog.similar_to(case))
 
     article = fragments.cached("case", (revision.id, is_latest, today), render_article)
-    head = fragments.cached("case-head", (revision.id, is_latest), lambda: render_template(
+    # Keyed by the path too: the current version has two addresses, each its own canonical one.
+    head = fragments.cached("case-head", (revision.id, is_latest, request.path), lambda: render_template(
         "cases/_head_metadata.html", metadata=page_metadata.case_metadata(
             case, revision, _page_addresses(case, revision, is_latest), i18n.current_language())))
     return render_template("cases/show.html", case=case, revision=revision, article=article, head=head,

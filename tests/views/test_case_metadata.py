@@ -135,3 +135,12 @@ def test_the_case_page_gives_apa_chicago_and_harvard_references(client, make_cas
     assert reference("harvard").startswith("Revenue Department (2026) Sample practice number 901 (Version 1, KB-0901). "
                                            "kb. Available at: http://kb.test/cases/KB-0901/v/1 (Accessed: ")
     assert tree.xpath('//dd[@class="reference-apa"]/i/text()') == ["Sample practice number 901"]
+
+
+def test_the_two_addresses_of_the_current_version_each_name_themselves(client, make_case):
+    make_case(901)
+    [by_case] = metadata_of(client, "/cases/KB-0901")["json_ld"]
+    [by_version] = metadata_of(client, "/cases/KB-0901/v/1")["json_ld"]
+    assert by_case["mainEntityOfPage"] == "http://kb.test/en/cases/KB-0901"
+    assert by_version["mainEntityOfPage"] == "http://kb.test/en/cases/KB-0901/v/1"
+    assert by_case["url"] == by_version["url"] == "http://kb.test/cases/KB-0901/v/1"
