@@ -47,6 +47,7 @@ SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "languag
 MAX_CONFIRMATIONS_PER_DAY = 3
 MAX_REQUESTS_PER_HOUR = 10
 MAX_ALERTS_PER_USER = 100
+MAX_QUERY = 2000  # characters of the followed query string (the column's size)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -61,8 +62,11 @@ def normalise_query(arguments: dict[str, list[str]]) -> str:
     if q:
         pairs.append(("q", q[:500]))
     for facet, values in filters.active().items():
-        pairs += [(facet, str(value)) for value in sorted({str(v) for v in values})]
-    return urlencode(pairs)
+        pairs += [(facet, str(value)[:200]) for value in sorted({str(v) for v in values})]
+    query = urlencode(pairs)
+    if len(query) > MAX_QUERY:
+        raise ValidationError(_l("Please correct the marked fields."), {"query": _l("this search is too long to follow")})
+    return query
 
 
 def query_arguments(query: str) -> dict[str, list[str]]:

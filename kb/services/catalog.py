@@ -374,7 +374,10 @@ def published_cases(public_ids: Sequence[str]) -> list[Case]:
         return []
     found = {case.public_id: case for case in db.session.scalars(
         select(Case).where(Case.number.in_(numbers), Case.published_revision_id.is_not(None))
-        .options(joinedload(Case.mmp), joinedload(Case.state), joinedload(Case.published_revision),
+        # The body is left out: lists of whole cases (feeds, exports, harvests) never show it.
+        .options(joinedload(Case.mmp), joinedload(Case.state),
+                 joinedload(Case.published_revision).defer(Revision.body).defer(Revision.sent_back_content)
+                 .defer(Revision.checklist),
                  selectinload(Case.tags)))}
     return [found[i] for i in public_ids if i in found]
 

@@ -171,8 +171,28 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
+_KEPT: dict = {}
+
+
 def all_items(number: int | None = None) -> list[Item]:
-    """Every item (one case, or all), oldest datestamp first."""
+    """Every item (one case, or all), oldest datestamp first. The whole list is kept per state of the
+    library (``kb.search.library_version``, which every publication and withdrawal changes), so a harvest
+    of many pages reads it once; while the index lags the database nothing is kept."""
+    if number is None:
+        from kb import search
+
+        version = search.library_version()
+        kept = _KEPT.get("items")
+        if version is not None and kept is not None and kept[0] == version:
+            return kept[1]
+        items = _read_items(None)
+        if version is not None:
+            _KEPT["items"] = (version, items)
+        return items
+    return _read_items(number)
+
+
+def _read_items(number: int | None) -> list[Item]:
     items = []
     for deleted, query in ((False, _published_items()), (True, _withdrawn_items())):
         if number is not None:

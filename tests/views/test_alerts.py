@@ -173,6 +173,8 @@ def test_bad_input_is_a_400_naming_the_field(client):
     response = visitor_follows(client, {"state": "KA"}, frequency="hourly")
     assert response.status_code == 400 and 'id="frequency"' in response.get_data(as_text=True)
     assert visitor_follows(client, {"year": "soon"}).status_code == 400
+    response = visitor_follows(client, {"tag": [f"tag-number-{n}" for n in range(300)]})
+    assert response.status_code == 400 and "too long" in response.get_data(as_text=True)
 
 
 def test_a_digest_goes_out_over_smtp_with_its_unsubscribe_headers(app, client, runner, make_case, smtp_server):
