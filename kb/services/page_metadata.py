@@ -88,8 +88,8 @@ def case_metadata(case: Case, revision: Revision, addresses: PageAddresses, lang
     }
     if revision.translated_title:
         report["alternateName"] = revision.translated_title
-    if revision.number > 1 or addresses.permalink != addresses.case_permalink:
-        report["isBasedOn"] = addresses.case_permalink
+    # Each version is one realisation of the case, whose own address always shows the current one.
+    report["exampleOfWork"] = {"@type": "CreativeWork", "@id": addresses.case_permalink, "url": addresses.case_permalink}
     if sources:
         report["citation"] = sources
     report = {key: value for key, value in report.items() if value not in (None, "")}

@@ -84,7 +84,7 @@ def test_a_version_page_describes_that_version(client, make_case):
     [report] = old["json_ld"]
     assert report["version"] == "1" and report["name"] == "Sample practice number 901"
     assert report["url"] == "http://kb.test/cases/KB-0901/v/1"
-    assert report["isBasedOn"] == "http://kb.test/cases/KB-0901"
+    assert report["exampleOfWork"]["url"] == "http://kb.test/cases/KB-0901"
     [current] = metadata_of(client, "/cases/KB-0901")["json_ld"]
     assert current["version"] == "2" and current["name"] == "Sample practice, revised"
     assert current["datePublished"] == "2026-01-05", "first published then; modified since"
