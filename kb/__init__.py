@@ -128,6 +128,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(site)
 
+    from kb.views.alerts import alerts_views
+    from kb.views.discovery import discovery
+
+    app.register_blueprint(discovery)
+    app.register_blueprint(alerts_views)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register

@@ -398,6 +398,26 @@ def mail_send(follow: bool, interval: float):
         time.sleep(interval)
 
 
+@mail_group.command("digest")
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), required=True,
+              help="which followers to write to: run daily ones every day and weekly ones every week (cron)")
+@with_appcontext
+@commits
+def mail_digest(frequency: str):
+    """Mail each follower of a search what was newly published or versioned since their last digest."""
+    from flask import current_app
+
+    from kb.services.alerts import send_digests
+    from kb.services.notifications import deliver_pending_email
+
+    report = send_digests(frequency)
+    db.session.commit()
+    if current_app.config.get("KB_SMTP_HOST"):
+        while deliver_pending_email():
+            pass
+    click.echo(f"{report.sent} digest(s) queued for {report.alerts} {frequency} alert(s)")
+
+
 @click.command("demo-accounts")
 @with_appcontext
 @commits

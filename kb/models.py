@@ -648,6 +648,8 @@ class EmailMessage(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Extra headers (a digest's List-Unsubscribe and List-Unsubscribe-Post), as a JSON object.
+    headers: Mapped[dict | None] = mapped_column(db.JSON)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -979,3 +981,43 @@ class Feedback(Model):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+
+class AlertFrequency(LabelledEnum):
+    daily = "daily"
+    weekly = "weekly"
+
+    __labels__ = {"daily": _l("Daily"), "weekly": _l("Weekly")}
+
+
+class Alert(Model):
+    """Someone follows a search (an MMP, a state and a tag are searches too) by email. A logged-in user's
+    alert goes to their account's address; a visitor's is kept with its address and is confirmed by a link
+    mailed to it (double opt-in) before any digest goes out. ``sender_key`` is a keyed hash of the network
+    address that asked, to limit how many confirmations one address may request."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in("frequency", [f.value for f in AlertFrequency]), name="frequency"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
+        CheckConstraint("user_id IS NOT NULL OR email IS NOT NULL", name="has_recipient"),
+        Index("ix_alerts_email_created", "email", "created_at"),
+        Index("ix_alerts_sender_created", "sender_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    query: Mapped[str] = mapped_column(String(2000), default="")  # the /cases query string it follows
+    frequency: Mapped[str] = mapped_column(String(10), default=AlertFrequency.weekly.value)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    sender_key: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def recipient(self) -> str:
+        return self.user.email if self.user is not None else (self.email or "")

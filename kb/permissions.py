@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from kb.errors import Forbidden, NotFound
 from kb.models import (
-    Case, CoursePack, OrganizationKind, Replication, Revision, RevisionStatus, Role, TeachingNote, TrainingUse, User,
+    Alert, Case, CoursePack, OrganizationKind, Replication, Revision, RevisionStatus, Role, TeachingNote, TrainingUse, User,
 )
 from kb.workflow import EDITABLE_STATES, OPEN_STATES, REVIEWER_VISIBLE_STATES, TRANSITIONS
 
@@ -263,9 +263,19 @@ ACCOUNT_POLICY: dict[str, Rule] = {
         else _l("Only an admin may manage accounts.")), sees=_ANYONE),
 }
 
+def _owns_alert(user: User | None, alert) -> bool:
+    """An alert is its follower's alone: nobody else learns that it exists (a visitor's is stopped from its
+    mailed link, never from an account)."""
+    return _acting(user) and alert.user_id == user.id
+
+
+ALERT_POLICY: dict[str, Rule] = {
+    "delete": Rule(_owns_alert, sees=_owns_alert),
+}
+
 POLICIES: dict[type | None, dict[str, Rule]] = {
     type(None): SITE_POLICY, Case: CASE_POLICY, TrainingUse: TRAINING_USE_POLICY, Replication: REPLICATION_POLICY,
-    TeachingNote: TEACHING_NOTE_POLICY, CoursePack: COURSE_PACK_POLICY, User: ACCOUNT_POLICY,
+    TeachingNote: TEACHING_NOTE_POLICY, CoursePack: COURSE_PACK_POLICY, User: ACCOUNT_POLICY, Alert: ALERT_POLICY,
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 
+from flask import url_for
+
 from kb.api import adoptions, api
 from kb.api.schema import (
     BOOLEAN, DATETIME, INTEGER, PAGING, PUBLIC_ID, PUBLIC_ID_PARAM, RESPONSES, STRING, nullable, obj, operation,
@@ -73,7 +75,11 @@ _NOTE = {"type": "string", "description": "why; required for request_changes, re
 _LOCK = {"type": "integer", "description": "the lock_version you last read; if the submission changed since, "
                                            "the request is refused with 409 and nothing is applied"}
 
+_LINKS = {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}
+
 SCHEMAS = {
+    "ApiRoot": obj({"name": STRING, "version": STRING, "links": _LINKS, "elsewhere": _LINKS},
+                   ["name", "version", "links"]),
     "Error": obj({"error": obj({
         "code": {"type": "string", "description": "a machine word: invalid, unauthorized, forbidden, not_found, "
                                                   "conflict, too_large, rate_limited, ..."},
@@ -285,6 +291,9 @@ def _paths() -> dict:
             body_required=False, errors=("400",), operation_id="markNotificationsRead")},
         "/openapi.json": {"get": operation(
             "This document", tag=meta, ok="200", token=False, operation_id="getOpenApi")},
+        "/": {"get": operation(
+            "Where to start: links to this document and the main collections", tag=meta, ok="200",
+            schema="ApiRoot", token=False, operation_id="getApiRoot")},
     }
 
 
@@ -327,3 +336,21 @@ def document() -> dict:
 @api.get("/openapi.json")
 def openapi_document():
     return document()
+
+
+@api.get("/", strict_slashes=False)
+def api_root():
+    """The API's front door: what it is, and links to its description and main collections (and to the
+    site's other machine-readable doors: feeds, OAI-PMH, the sitemap)."""
+    def link(endpoint: str, **values) -> str:
+        return url_for(endpoint, _external=True, **values)
+
+    return {
+        "name": document()["info"]["title"],
+        "version": document()["info"]["version"],
+        "links": {"openapi": link("api.openapi_document"), "taxonomy": link("api.taxonomy"),
+                  "cases": link("api.list_cases"), "submissions": link("api.list_submissions"),
+                  "notifications": link("api.list_notifications"), "me": link("api.me")},
+        "elsewhere": {"atom_feed": link("discovery.cases_feed"), "oai_pmh": link("discovery.oai_endpoint"),
+                      "sitemap": link("discovery.sitemap")},
+    }

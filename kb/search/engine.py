@@ -150,7 +150,7 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------------------------------
 
     def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int,
-               _correcting: bool = False) -> SearchResults:
+               _correcting: bool = False, ids_only: bool = False) -> SearchResults:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
@@ -185,13 +185,18 @@ class SearchEngine:
             if sort == "relevance" and scored_query is None:
                 sort = "newest"
             page_docs, page_scores = self._page(arrays, scores, final, sort, page, per_page)
-            hits = self._hits(searcher, scored_query, page_docs, page_scores)
+            if ids_only:  # an export pages through every result: no stored fields, no highlights
+                hits = [Hit(public_id=arrays.public_id_of[d], score=page_scores.get(d), title_html="",
+                            highlight_html="", translated_title_html="") for d in page_docs]
+            else:
+                hits = self._hits(searcher, scored_query, page_docs, page_scores)
 
             suggestion = None
             if parsed.query is not None and (total < SUGGEST_BELOW or matched_any):
                 suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else total)
             if total == 0 and suggestion and not _correcting:
-                corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True)
+                corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True,
+                                        ids_only=ids_only)
                 if corrected.total:
                     corrected.corrected_from = parsed.text
                     corrected.suggestion = suggestion

@@ -358,3 +358,54 @@ def _published_by_public_id(ids: list[str]) -> dict[str, CaseCard]:
                       published_revision=CardText(row[7], row[8], row[9], row[10] or "", row[11] or "", row[12]))
              for row in rows]
     return {card.public_id: card for card in cards}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole cases for lists that need every field (feeds, exports, harvesting)
+
+
+def published_cases(public_ids: Sequence[str]) -> list[Case]:
+    """The published cases with these ids, each with its live revision, taxonomy and tags loaded, in the
+    order given (ids that are not published, or no longer, are left out)."""
+    from sqlalchemy.orm import selectinload
+
+    numbers = [_number_of(i) for i in public_ids]
+    if not numbers:
+        return []
+    found = {case.public_id: case for case in db.session.scalars(
+        select(Case).where(Case.number.in_(numbers), Case.published_revision_id.is_not(None))
+        # The body is left out: lists of whole cases (feeds, exports, harvests) never show it.
+        .options(joinedload(Case.mmp), joinedload(Case.state),
+                 joinedload(Case.published_revision).defer(Revision.body).defer(Revision.sent_back_content)
+                 .defer(Revision.checklist),
+                 selectinload(Case.tags)))}
+    return [found[i] for i in public_ids if i in found]
+
+
+EXPORT_BATCH = 200
+
+
+def iter_search_ids(q: str | None, filters: CaseFilters | None = None, *, sort: str | None = None,
+                    batch: int = EXPORT_BATCH, limit: int | None = None):
+    """The public ids of every result of a search, in its order, a batch at a time (lists of ids): what an
+    export streams from, never holding more than one batch of cases."""
+    from kb import search
+
+    filters = filters or CaseFilters()
+    sort = sort or ("relevance" if (q or "").strip() else "newest")
+    if sort not in SORTS:
+        raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
+    page, seen = 1, 0
+    while True:
+        size = batch if limit is None else min(batch, limit - seen)
+        if size <= 0:
+            return
+        results = search.search(q, filters.active(), sort=sort, page=page, per_page=batch, ids_only=True)
+        ids = [hit.public_id for hit in results.hits][:size]
+        if not ids:
+            return
+        yield ids
+        seen += len(ids)
+        if page * batch >= results.total:
+            return
+        page += 1

@@ -9,6 +9,7 @@ import json
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from kb.errors import NotFound
 from kb.models import Case, Revision
@@ -200,3 +201,46 @@ def to_csl_json(reference: Reference) -> str:
 
 def _date_parts(day: dt.date) -> list[int]:
     return [day.year, day.month, day.day]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Styled references (APA 7th, Chicago 17th author-date, Harvard), written out by hand from the same fields:
+# a case study is a report by a corporate author, published on the web in numbered versions.
+
+
+@dataclasses.dataclass(frozen=True)
+class StyledReference:
+    style: str  # apa, chicago, harvard
+    name: str  # the style's name as a reader knows it
+    text: str  # the reference as plain text
+    html: Markup  # the same, with the title in italics where the style sets it so
+
+
+STYLE_NAMES = {"apa": "APA (7th ed.)", "chicago": "Chicago (17th ed., author-date)", "harvard": "Harvard"}
+
+
+def _long_date(day: dt.date | None) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}" if day else ""
+
+
+def styled_references(case: Case, revision: Revision, accessed: dt.date | None = None) -> list[StyledReference]:
+    """The reference in each common style (English conventions, as the styles define them)."""
+    ref = reference_for(case, revision, accessed)
+    published = ref.published
+    label = f"Version {ref.version}, {ref.public_id}"
+    apa_date = f"{ref.year}, {published.strftime('%B')} {published.day}" if published else str(ref.year)
+    chicago_date = f"{published.strftime('%B')} {published.day}, {published.year}" if published else str(ref.year)
+    parts = {
+        "apa": ([f"{ref.organisation}. ({apa_date}). "], ref.title, [f" ({label}). {ref.site}. {ref.url}"]),
+        "chicago": ([f"{ref.organisation}. {ref.year}. "], ref.title, [
+            f". {label}. {ref.site}. Published {chicago_date}. Accessed "
+            f"{ref.accessed.strftime('%B')} {ref.accessed.day}, {ref.accessed.year}. {ref.url}."]),
+        "harvard": ([f"{ref.organisation} ({ref.year}) "], ref.title, [
+            f" ({label}). {ref.site}. Available at: {ref.url} (Accessed: {_long_date(ref.accessed)})."]),
+    }
+    styled = []
+    for style, (before, title, after) in parts.items():
+        text = "".join(before) + title + "".join(after)
+        html = Markup("").join([*before, Markup("<i>%s</i>") % title, *after])
+        styled.append(StyledReference(style, STYLE_NAMES[style], text, html))
+    return styled

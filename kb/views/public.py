@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from kb import i18n
 from kb.models import MmpCategory
-from kb.services import adoptions, catalog, comparison, versions
-from kb.services.citations import export_citation, format_citation
+from kb.services import adoptions, catalog, comparison, page_metadata, versions
+from kb.services.citations import export_citation, format_citation, styled_references
 from kb.services.handouts import render_cases_pdf
 from kb import fragments
 from kb.views.safety import safe_next_path
+from kb.views.templating import canonical_url
 from kb.views.teach import state_adoption, teach_panel
 
 public = Blueprint("public", __name__)
@@ -121,11 +122,31 @@ def _render_case(case, revision):
         return render_template("cases/_article.html", case=case, revision=revision, is_latest=is_latest,
                                versions=catalog.public_versions(case),
                                citation=format_citation(case, revision, accessed=today),
+                               styled=styled_references(case, revision, accessed=today),
                                similar=catalog.similar_to(case))
 
     article = fragments.cached("case", (revision.id, is_latest, today), render_article)
-    return render_template("cases/show.html", case=case, revision=revision, article=article,
+    # Keyed by the path too: the current version has two addresses, each its own canonical one.
+    head = fragments.cached("case-head", (revision.id, is_latest, request.path), lambda: render_template(
+        "cases/_head_metadata.html", metadata=page_metadata.case_metadata(
+            case, revision, _page_addresses(case, revision, is_latest), i18n.current_language())))
+    return render_template("cases/show.html", case=case, revision=revision, article=article, head=head,
                            panel=teach_panel(case))
+
+
+def _page_addresses(case, revision, is_latest: bool) -> page_metadata.PageAddresses:
+    """The absolute addresses a case page's metadata names: permanent ones without a language prefix."""
+    base = (current_app.config.get("KB_BASE_URL") or request.host_url).rstrip("/")
+    neutral = lambda endpoint, **values: base + i18n.strip_language(url_for(endpoint, **values))  # noqa: E731
+    public_id = case.public_id
+    return page_metadata.PageAddresses(
+        page=canonical_url(),
+        permalink=neutral("public.case_version", public_id=public_id, version=revision.number),
+        case_permalink=neutral("public.case_page", public_id=public_id),
+        handout_pdf=neutral("public.case_version_handout", public_id=public_id, version=revision.number),
+        mmp_page=base + url_for("public.mmp_page", slug=(revision.mmp or case.mmp).slug),
+        state_page=base + url_for("public.state_page", code=case.state.code) if case.state else None,
+        site=base + i18n.site_root() + "/")
 
 
 @public.get("/cases/<public_id>/versions")
