@@ -128,6 +128,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(site)
 
+    from kb.views.dashboard import dashboard
+    from kb.views.verify import verify
+
+    app.register_blueprint(verify)
+    app.register_blueprint(dashboard)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register

@@ -182,6 +182,11 @@ CASE_POLICY: dict[str, Rule] = {
     # A new version starts from a published case, which is public; an unpublished one stays hidden.
     "new_revision": Rule(_OWN_SUBMITTERS, _l("Only a submitter of the case's organisation may open a new version."),
                          sees=lambda user, case: case.is_published or can_view_submission(user, case)),
+    # Re-verifying a published case (confirm as current, mark as discontinued) is its organisation's word;
+    # an admin may record it on their behalf.
+    "reverify": Rule(lambda user, case: is_own_submitter(user, case) or is_admin(user),
+                     _l("Only a submitter of the case's organisation may re-verify it."),
+                     sees=lambda user, case: case.is_published or can_view_submission(user, case)),
     "comment": Rule(_comments, _l("Only the submitting organisation and reviewers may comment.")),
     "record_training_use": Rule(lambda user, case: is_trainer(user) and belongs_to_an_ati(user),
                                 _l("Only a trainer of an Administrative Training Institute may record training use."),

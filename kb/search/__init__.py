@@ -69,10 +69,11 @@ def _session_factory():
 
 
 def search(q: str | None, filters: dict[str, list] | None = None, sort: str = "relevance", page: int = 1,
-           per_page: int = 20) -> SearchResults:
-    """Search published cases; ``filters`` maps a facet (mmp, mmp_category, state, year, tag, language)
-    to the values to keep (OR within a facet, AND across facets)."""
-    return _with_index(lambda engine: engine.search(q, filters or {}, sort, page, per_page))
+           per_page: int = 20, exclude: frozenset[str] = frozenset()) -> SearchResults:
+    """Search published cases; ``filters`` maps a facet (mmp, mmp_category, state, year, tag, language,
+    evidence) to the values to keep (OR within a facet, AND across facets); ``exclude`` names public ids
+    to leave out (results and counts)."""
+    return _with_index(lambda engine: engine.search(q, filters or {}, sort, page, per_page, exclude=exclude))
 
 
 def library_version() -> tuple | None:
