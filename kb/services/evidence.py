@@ -7,8 +7,9 @@ evaluated, audited). During review the reviewer who claimed the submission confi
 when the case is next to be re-verified; both are recorded in the audit trail. On publication the case
 takes its overall level (``Case.evidence_level``), which search offers as a facet and a sort.
 
-The overall level is the grade that at least half of the figures reach: one audited figure among four
-self-reported ones does not make a case "audited", and one weak figure among strong ones does not sink it.
+The overall level is the strongest grade that more than half of the figures reach: one audited figure
+beside a self-reported one does not make a case "audited", and one weak figure among three strong ones
+does not sink it.
 """
 from __future__ import annotations
 
@@ -41,11 +42,11 @@ class EvidenceSummary:
 
 
 def overall_level(grades: Iterable[EvidenceGrade]) -> EvidenceGrade | None:
-    """The strongest grade that at least half of the figures reach (None for no figures)."""
+    """The strongest grade that more than half of the figures reach (None for no figures)."""
     ranks = sorted((grade.rank for grade in grades), reverse=True)
     if not ranks:
         return None
-    return list(EvidenceGrade)[ranks[(len(ranks) - 1) // 2]]
+    return list(EvidenceGrade)[ranks[len(ranks) // 2]]
 
 
 def summarise(figures: list[OutcomeFigure]) -> EvidenceSummary:
