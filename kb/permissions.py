@@ -332,7 +332,7 @@ def allowed_actions(user: User | None, case: Case) -> list[str]:
 def allowed_changes(user: User | None, case: Case) -> set[str]:
     """The other things the user may do to the submission now (links and forms to show): ``edit`` and
     ``attach`` while it is a draft or sent back for changes, ``new_revision`` on a published case with no
-    version open, ``comment``. The service functions check the same rules when the action is taken."""
+    version open, ``comment``, ``reverify`` a published case. The service functions check the same rules when the action is taken."""
     revision = case.working_revision
     if revision is None or not can_view_submission(user, case):
         return set()
@@ -343,4 +343,6 @@ def allowed_changes(user: User | None, case: Case) -> set[str]:
         changes.add("new_revision")
     if can(user, "comment", case):
         changes.add("comment")
+    if case.is_published and can(user, "reverify", case):
+        changes.add("reverify")
     return changes
