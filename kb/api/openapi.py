@@ -42,6 +42,11 @@ _OUTCOME = obj({"label": STRING, "before": nullable({"type": "number"}), "after"
                 "evidence": _EVIDENCE,
                 "evidence_reviewed": {"type": "boolean", "description": "a reviewer confirmed or lowered the grade "
                                                                         "(in responses only)"}}, ["label"])
+_FRESHNESS = obj({"status": {"enum": ["current", "due_soon", "overdue", "discontinued"]},
+                  "last_verified": nullable({"type": "string", "format": "date"}),
+                  "review_by": nullable({"type": "string", "format": "date"}),
+                  "discontinued_on": nullable({"type": "string", "format": "date"}),
+                  "discontinued_reason": STRING}, ["status", "last_verified", "review_by"])
 _RECOGNITION = obj({"name": STRING, "year": INTEGER, "category": STRING}, ["name", "year"])
 _LINK = obj({"title": STRING, "url": STRING}, ["title", "url"])
 _CONTACT = obj({"name": STRING, "organization": STRING, "email": nullable(STRING), "phone": nullable(STRING),
@@ -130,11 +135,7 @@ SCHEMAS = {
         "evidence": obj({"level": nullable(_EVIDENCE), "figures": INTEGER, "reaching": INTEGER,
                          "by_grade": {"type": "object", "additionalProperties": INTEGER},
                          "reviewed": INTEGER, "reason": STRING}, ["level", "figures", "reason"]),
-        "freshness": obj({"status": {"enum": ["current", "due_soon", "overdue", "discontinued"]},
-                          "last_verified": nullable({"type": "string", "format": "date"}),
-                          "review_by": nullable({"type": "string", "format": "date"}),
-                          "discontinued_on": nullable({"type": "string", "format": "date"}),
-                          "discontinued_reason": STRING}, ["status", "last_verified", "review_by"]),
+        "freshness": ref("Freshness"),
         "recognitions": {"type": "array", "items": ref("Recognition")},
     }, ["id", "title", "summary", "body", "body_html", "mmp", "state", "year", "tags", "language", "version",
         "published_at", "url", "citation", "adoptions", "attachments"]),
@@ -151,6 +152,11 @@ SCHEMAS = {
     "ActionRequest": obj({"note": _NOTE, "lock_version": _LOCK}, closed=True),
     "ReviewRequest": obj({"action": {"enum": list(REVIEW_ACTIONS)}, "note": _NOTE, "lock_version": _LOCK},
                          ["action"], closed=True),
+    "Freshness": _FRESHNESS,
+    "ConfirmCurrentRequest": obj({"note": {"type": "string", "description": "what was checked; optional"}}, [],
+                                 closed=True),
+    "DiscontinueRequest": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}, ["reason"],
+                              closed=True),
     "ArchiveRequest": obj({"note": _NOTE, "lock_version": _LOCK}, ["note"], closed=True),
     "CommentRequest": obj({"body": {"type": "string", "minLength": 1, "maxLength": submissions.MAX_COMMENT}},
                           ["body"], closed=True),
@@ -184,7 +190,7 @@ SCHEMAS = {
         "created_at": DATETIME, "updated_at": DATETIME, "submitted_at": nullable(DATETIME),
         "url": STRING, "case_url": nullable({"type": "string", "description": "the public page, once published"}),
         "allowed_actions": {"type": "array", "items": {"enum": [*TRANSITIONS, "edit", "attach", "new_revision",
-                                                                "comment"]},
+                                                                "comment", "reverify"]},
                             "description": "what the caller may do now"},
         "history": {"type": "array", "items": ref("HistoryEvent"), "description": "the append-only audit trail"},
         "comments": {"type": "array", "items": ref("Comment")},
@@ -246,6 +252,19 @@ def _paths() -> dict:
             "Withdraw a published case from the library", tag=review, ok="200", schema="Submission",
             body="ArchiveRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="archiveCase",
             description="Reviewers and admins; a note (the reason) is required. Its permalinks then answer 404.")},
+        "/cases/{public_id}/confirm-current": {"post": operation(
+            "Confirm a published case as current (re-verification)", tag=work, ok="200", schema="Freshness",
+            body="ConfirmCurrentRequest", body_required=False, errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="confirmCurrent", description=(
+                "The case's organisation (or an admin): recorded in the audit trail, no new version; the next "
+                "review falls due after the case's interval. 409 for a case marked as discontinued.")),
+        },
+        "/cases/{public_id}/discontinue": {"post": operation(
+            "Mark a published practice as discontinued", tag=work, ok="200", schema="Freshness",
+            body="DiscontinueRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="discontinueCase", description=(
+                "The case's organisation (or an admin), with the reason; the case stays readable and shows it.")),
+        },
         "/submissions": {
             "get": operation(
                 "Submissions you may see", tag=work, ok="200", schema="SubmissionList", errors=("400",),

@@ -150,3 +150,26 @@ def test_the_verify_page_walks_the_organisation_through_the_three_answers(make_s
     assert empty.status_code == 400 and 'aria-invalid="true"' in empty.get_data(as_text=True)
     hindi = client.get(f"/hi/cases/{case.public_id}/verify").get_data(as_text=True)
     assert "क्या यह केस अध्ययन अब भी सही है?" in hindi
+
+
+def test_the_api_confirms_and_discontinues_for_the_organisation(make_submission, make_user, client, api_token):
+    case, people = make_submission("published")
+    age(case, verified_days_ago=400)
+    headers = api_token(people["submitter"])
+    confirmed = client.post(f"/api/v1/cases/{case.public_id}/confirm-current", json={"note": "checked"},
+                            headers=headers)
+    assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "current"
+    assert confirmed.get_json()["review_by"] == add_months(today_in_india(), 12).isoformat()
+    outsider = client.post(f"/api/v1/cases/{case.public_id}/discontinue", json={"reason": "x"},
+                           headers=api_token(people["reviewer"]))
+    assert outsider.status_code == 403
+    missing = client.post(f"/api/v1/cases/{case.public_id}/discontinue", json={}, headers=headers)
+    assert missing.status_code == 400 and "reason" in missing.get_json()["error"]["fields"]
+    unknown = client.post(f"/api/v1/cases/{case.public_id}/discontinue", json={"reason": "x", "status": "y"},
+                          headers=headers)
+    assert unknown.status_code == 400
+    done = client.post(f"/api/v1/cases/{case.public_id}/discontinue", json={"reason": "Replaced by a portal."},
+                       headers=headers)
+    assert done.status_code == 200 and done.get_json()["discontinued_reason"] == "Replaced by a portal."
+    detail = client.get(f"/api/v1/cases/{case.public_id}").get_json()
+    assert detail["freshness"]["status"] == "discontinued"
