@@ -116,6 +116,7 @@ def tiles(figures) -> list[dict]:
     most = max((t.contributed for t in figures.tiles.values()), default=0) or 1
     layout = tile_grid()
     return [{"code": code, "name": names.get(code, code), "row": row, "col": col,
+             "sort_key": i18n.sort_key(names.get(code, code)),  # the table: in the language's order
              "contributed": figures.tiles[code].contributed if code in figures.tiles else 0,
              "taken_up": figures.tiles[code].taken_up if code in figures.tiles else 0,
              # Four steps of shade by contributed cases (the numbers are on the tile too: not colour alone).
