@@ -133,6 +133,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(discovery)
     app.register_blueprint(alerts_views)
+    from kb.views.dashboard import dashboard
+    from kb.views.verify import verify
+
+    app.register_blueprint(verify)
+    app.register_blueprint(dashboard)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -182,6 +182,11 @@ CASE_POLICY: dict[str, Rule] = {
     # A new version starts from a published case, which is public; an unpublished one stays hidden.
     "new_revision": Rule(_OWN_SUBMITTERS, _l("Only a submitter of the case's organisation may open a new version."),
                          sees=lambda user, case: case.is_published or can_view_submission(user, case)),
+    # Re-verifying a published case (confirm as current, mark as discontinued) is its organisation's word;
+    # an admin may record it on their behalf.
+    "reverify": Rule(lambda user, case: is_own_submitter(user, case) or is_admin(user),
+                     _l("Only a submitter of the case's organisation may re-verify it."),
+                     sees=lambda user, case: case.is_published or can_view_submission(user, case)),
     "comment": Rule(_comments, _l("Only the submitting organisation and reviewers may comment.")),
     "record_training_use": Rule(lambda user, case: is_trainer(user) and belongs_to_an_ati(user),
                                 _l("Only a trainer of an Administrative Training Institute may record training use."),
@@ -337,7 +342,7 @@ def allowed_actions(user: User | None, case: Case) -> list[str]:
 def allowed_changes(user: User | None, case: Case) -> set[str]:
     """The other things the user may do to the submission now (links and forms to show): ``edit`` and
     ``attach`` while it is a draft or sent back for changes, ``new_revision`` on a published case with no
-    version open, ``comment``. The service functions check the same rules when the action is taken."""
+    version open, ``comment``, ``reverify`` a published case. The service functions check the same rules when the action is taken."""
     revision = case.working_revision
     if revision is None or not can_view_submission(user, case):
         return set()
@@ -348,4 +353,6 @@ def allowed_changes(user: User | None, case: Case) -> set[str]:
         changes.add("new_revision")
     if can(user, "comment", case):
         changes.add("comment")
+    if case.is_published and can(user, "reverify", case):
+        changes.add("reverify")
     return changes

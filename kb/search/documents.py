@@ -19,7 +19,7 @@ from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 # "translation": the title and summary in the case's other language (a line each), so a Hindi search
 # finds an English case by its Hindi title and the reverse.
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
@@ -55,6 +55,8 @@ def build_schema() -> Schema:
         year=NUMERIC(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
         stage=ID(stored=True, sortable=True),
+        # The case's overall evidence level (kb.services.evidence): a facet, and the "strongest evidence" sort.
+        evidence=ID(stored=True, sortable=True),
         tag_list=ID(sortable=True),
         published=DATETIME(stored=True, sortable=True),
         title_key=ID(sortable=True),
@@ -89,6 +91,7 @@ def case_document(case: Case) -> dict:
         "year": case.year_started,
         "language": case.language,
         "stage": case.stage,
+        "evidence": case.evidence_level or "",
         "tag_list": "\x1f".join(case.tag_names),
         "published": (case.first_published_at or revision.published_at or dt.datetime.now(dt.timezone.utc))
         .astimezone(dt.timezone.utc).replace(tzinfo=None),

@@ -150,7 +150,8 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------------------------------
 
     def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int,
-               _correcting: bool = False, ids_only: bool = False) -> SearchResults:
+               _correcting: bool = False, ids_only: bool = False,
+               exclude: frozenset[str] = frozenset()) -> SearchResults:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
@@ -169,6 +170,9 @@ class SearchEngine:
                     if any_matched.any():
                         matched, scores, matched_any = any_matched, any_scores, True
 
+            if exclude:  # cases the caller leaves out (those overdue for re-verification), counts included
+                matched = matched.copy()
+                matched[[arrays.docnum_of[i] for i in exclude if i in arrays.docnum_of]] = False
             filter_masks = {
                 facet: arrays.filter_mask(facet, [_coerce(facet, v) for v in values])
                 for facet, values in filters.items() if values and facet in FACETS
@@ -180,7 +184,7 @@ class SearchEngine:
             total = int(final.sum())
 
             scored_query = any_words if matched_any else parsed.query
-            if sort not in ("relevance", "newest", "title"):
+            if sort not in ("relevance", "newest", "title", "evidence"):
                 sort = "relevance"
             if sort == "relevance" and scored_query is None:
                 sort = "newest"
@@ -196,7 +200,7 @@ class SearchEngine:
                 suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else total)
             if total == 0 and suggestion and not _correcting:
                 corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True,
-                                        ids_only=ids_only)
+                                        ids_only=ids_only, exclude=exclude)
                 if corrected.total:
                     corrected.corrected_from = parsed.text
                     corrected.suggestion = suggestion
@@ -241,6 +245,8 @@ class SearchEngine:
         docs = np.flatnonzero(final)
         if sort == "newest":
             order = docs[np.lexsort((-docs, -arrays.published[docs]))]
+        elif sort == "evidence":  # strongest evidence first, newest first within a level
+            order = docs[np.lexsort((-docs, -arrays.published[docs], -arrays.evidence_rank()[docs]))]
         else:
             order = docs[np.argsort(arrays.title_rank[docs], kind="stable")]
         return order[start:stop].tolist(), {}

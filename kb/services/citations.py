@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from kb.errors import NotFound
 from kb.models import Case, Revision
+from kb.services import evidence
 
 
 def permalink(case: Case, revision: Revision | None = None) -> str:
@@ -65,6 +66,9 @@ class Reference:
     accessed: dt.date
     language: str
     tags: tuple[str, ...]
+    # "Evidence: independently evaluated (3 of 4 outcome figures)"; "" when the version gives no figures.
+    evidence: str = ""
+    last_verified: dt.date | None = None
 
 
 # format name -> (media type, file extension)
@@ -86,7 +90,29 @@ def reference_for(case: Case, revision: Revision, accessed: dt.date | None = Non
         url=permalink(case, revision), site=current_app.config["KB_SITE_NAME"],
         accessed=accessed or dt.date.today(), language=revision.language or case.language,
         tags=tuple(revision.tag_names or case.tag_names),
+        evidence=evidence_note(revision),
+        last_verified=case.last_verified_on if revision.id == case.published_revision_id else None,
     )
+
+
+# Citation files are read in any language's software: the evidence grade is written in English words.
+EVIDENCE_WORDS = {"self_reported": "self-reported", "documented": "documented by the department",
+                  "evaluated": "independently evaluated", "audited": "audited"}
+
+
+def evidence_note(revision: Revision) -> str:
+    summary = evidence.summarise(revision.outcomes)
+    if summary.level is None:
+        return ""
+    return (f"Evidence: {EVIDENCE_WORDS[summary.level.value]} "
+            f"({summary.reaching} of {summary.figures} outcome figures)")
+
+
+def _notes(reference: Reference) -> list[str]:
+    notes = [reference.evidence] if reference.evidence else []
+    if reference.last_verified:
+        notes.append(f"Last verified {reference.last_verified.isoformat()}")
+    return notes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,8 +164,8 @@ def to_bibtex(reference: Reference) -> str:
         ("howpublished", bibtex_escape(reference.site)),
         ("url", _bibtex_url(reference.url)),
         ("urldate", reference.accessed.isoformat()),
-        ("note", bibtex_escape(f"Version {reference.version}, {reference.public_id}. "
-                               f"Accessed {reference.accessed.isoformat()}")),
+        ("note", bibtex_escape(". ".join([f"Version {reference.version}, {reference.public_id}",
+                                          f"Accessed {reference.accessed.isoformat()}", *_notes(reference)]))),
         ("language", {"hi": "hindi", "en": "english"}.get(reference.language, reference.language)),
     ]
     if reference.tags:
@@ -171,6 +197,7 @@ def to_ris(reference: Reference) -> str:
         ("AB", reference.summary),
         ("LA", reference.language),
         ("N1", f"{reference.public_id}, version {reference.version}"),
+        *(("N1", note) for note in _notes(reference)),
     ]
     lines += [("KW", tag) for tag in reference.tags]
     lines.append(("ER", ""))
@@ -196,6 +223,8 @@ def to_csl_json(reference: Reference) -> str:
     }
     if reference.tags:
         item["keyword"] = ", ".join(reference.tags)
+    if _notes(reference):
+        item["note"] = ". ".join(_notes(reference))
     return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
 
 

@@ -111,10 +111,10 @@ _REPLACED_BY = re.compile(r"replaced by version (\d+)")
 def register(app: Flask) -> None:
     """Every filter, test and global of the templates, in one place."""
     from kb.models import (
-        MmpCategory, OrganizationKind, PackVisibility, ReplicationStatus, RevisionStatus, Role, Stage, StateKind,
+        EvidenceGrade, MmpCategory, OrganizationKind, PackVisibility, ReplicationStatus, RevisionStatus, Role, Stage, StateKind,
         TrainingMode,
     )
-    from kb.services import attachments, catalog, site_pages
+    from kb.services import attachments, catalog, evidence, freshness, site_pages
     from kb.views import auth, teach
     from kb.views.case_form import field_anchor, field_label
     from kb.views.site import FEEDBACK_LABELS, page_url
@@ -136,7 +136,9 @@ def register(app: Flask) -> None:
         STATE_KIND_NAMES=StateKind.labels(), STATUS_NAMES=RevisionStatus.labels(), ACTION_NAMES=EVENT_LABELS,
         CHECKLIST_LABELS=CHECKLIST, ROLE_NAMES=Role.labels(), ORGANIZATION_KIND_NAMES=OrganizationKind.labels(),
         MODE_NAMES=TrainingMode.labels(), REPLICATION_STATUS_NAMES=ReplicationStatus.labels(),
-        VISIBILITY_NAMES=PackVisibility.labels(),
+        VISIBILITY_NAMES=PackVisibility.labels(), EVIDENCE_NAMES=EvidenceGrade.labels(),
+        evidence_summary=evidence.summarise, evidence_reason=evidence.reason_text,
+        freshness_of=freshness.status_of,
         # Form field names, as the services' error messages name them.
         FIELD_LABELS=auth.FIELD_LABELS, TEACH_FIELD_LABELS=teach.FIELD_LABELS, field_label=field_label,
         field_anchor=field_anchor, human_size=attachments.human_size,

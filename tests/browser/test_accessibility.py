@@ -30,13 +30,16 @@ PUBLIC_PAGES = [
     "/accessibility-statement", "/content-moderation-policy", "/content-archival-policy", "/screen-reader-access",
     "/no-such-page", "/alerts/new?state=KA", "/alerts/new?q=land+records&mmp=land-records",
     "/alerts/1/unsubscribe/not-a-token", "/alerts/1/confirm/not-a-token",
+    "/dashboard", "/recognitions", "/cases?evidence=documented&sort=evidence&current=1",
+    "/cases/KB-0008",
 ]
 ROLE_PAGES = {
     "submitter": ["/submissions", "/submissions/new", "/submissions/new?language=hi", "/submissions/{draft}",
                   "/submissions/{draft}/edit", "/submissions/{in_review}", "/notifications", "/account",
-                  "/account/tokens", "/account/password", "/account/alerts", "/alerts/new?tag=kiosks", "/cases/KB-0001/adoptions/replication",
-                  "/replications/{replication}"],
-    "reviewer": ["/review", "/submissions/{in_review}", "/submissions", "/cases/KB-0003"],
+                  "/account/tokens", "/account/password", "/account/alerts", "/alerts/new?tag=kiosks",
+                  "/cases/KB-0001/adoptions/replication",
+                  "/replications/{replication}", "/cases/{published}/verify"],
+    "reviewer": ["/review", "/submissions/{in_review}", "/submissions", "/cases/KB-0003", "/review/health"],
     "trainer": ["/cases/KB-0001", "/packs", "/packs/{pack}", "/packs/{pack}/edit", "/packs/{pack}/edit?q=kiosks",
                 "/cases/KB-0001/adoptions/training", "/cases/KB-0001/teaching-notes/new", "/institutes/ati-demo"],
     "admin": ["/admin/users", "/admin/users?status=pending", "/admin/users/new", "/admin/users/{submitter_id}",
@@ -62,7 +65,13 @@ def site(library, people, submission_data):
     submitter, reviewer, trainer = people["submitter"], people["reviewer"], people["trainer"]
     draft = submissions.create_submission(submitter, submission_data(title="A draft about village records"))
     in_review = submissions.create_submission(submitter, submission_data(title="Copies printed at the door"))
+    published = submissions.create_submission(submitter, submission_data(title="Certified copies by post"))
     db.session.commit()
+    for actor, action in ((submitter, "submit"), (reviewer, "claim"), (reviewer, "approve")):
+        submissions.take_action(actor, published.public_id, action)
+    # A seed case past its review-by date shows the dated notice.
+    overdue = submissions.find_case("KB-0037")
+    overdue.review_by = dt.date.today() - dt.timedelta(days=20)
     submissions.take_action(submitter, in_review.public_id, "submit")
     submissions.take_action(reviewer, in_review.public_id, "claim")
     submissions.add_comment(reviewer, in_review.public_id, "Which district started first?")
@@ -83,6 +92,7 @@ def site(library, people, submission_data):
     alerts.follow(submitter, {"state": ["KA"], "q": ["land records"]}, "weekly")
     db.session.commit()
     return {"draft": draft.public_id, "in_review": in_review.public_id, "pack": pack.number,
+            "published": published.public_id,
             "replication": replication.id, "feedback": message.id, "submitter_id": submitter.id}
 
 
