@@ -40,7 +40,7 @@ from kb.models import (
 from kb.paging import Page
 from kb.services import notifications
 from kb.services.attachments import copy_attachment
-from kb.services.cases import find_case
+from kb.services.cases import allocate_case_number, find_case
 from kb.services.publishing import publish_revision, withdraw_case
 from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTENCE, check_transition, transition_for
 
@@ -160,20 +160,11 @@ def create_submission(user: User | None, data: dict[str, Any]) -> Case:
     """A new case in ``draft``, belonging to the submitter's organisation, with a fresh public id."""
     permissions.authorize(user, "create_submission")
     document = _validated(data, complete=False)
-    for attempt in range(5):
-        number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
-        try:
-            with db.session.begin_nested():
-                case = Case(number=number, slug=format_public_id(number).lower(),
-                            organization_id=user.organization_id, mmp_id=db.session.scalar(
-                                select(Mmp.id).where(Mmp.slug == document["mmp"])))
-                db.session.add(case)
-                db.session.flush()
-        except IntegrityError:  # another submission took the number at the same moment
-            continue
-        break
-    else:  # pragma: no cover - five collisions in a row
-        raise Conflict(_l("Could not allocate a case number; try again."))
+    number = allocate_case_number()
+    case = Case(number=number, slug=format_public_id(number).lower(), organization_id=user.organization_id,
+                mmp_id=db.session.scalar(select(Mmp.id).where(Mmp.slug == document["mmp"])))
+    db.session.add(case)
+    db.session.flush()
     revision = Revision(case=case, number=1, status=RevisionStatus.draft.value, author=user,
                         title="", summary="", body="")
     db.session.add(revision)
