@@ -285,10 +285,12 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     if not body:
         errors["body"] = MISSING
     elif language in BODY_HEADINGS:
-        headings = [section.heading for section in split_sections(body) if section.heading is not None]
+        # A case may add sections of its own (a Timeline, Costs) anywhere, as long as the six required
+        # ones are all there, once each, in their order.
         expected = BODY_HEADINGS[language]
+        headings = [section.heading for section in split_sections(body) if section.heading in expected]
         if headings != expected:
-            errors["body"] = _l("the body's '## ' headings must be, in order: %(headings)s",
+            errors["body"] = _l("the body's '## ' headings must include, in order: %(headings)s",
                                 headings=", ".join(expected))
 
     if errors:

@@ -8,6 +8,7 @@ paths that a database can hold.
   taken out, to send once more.
 - ``<int:...>`` in a route accepts at most MAX_INTEGER: a larger id is simply not found (404) instead
   of overflowing the query.
+- A chunked body that reaches the request limit is a 413 (Werkzeug would cut it short silently).
 - The JSON body is parsed here (``json_body``) with a nesting limit, so a document nested 100,000 deep
   is a 400, not a RecursionError.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from kb.errors import ValidationError
@@ -92,6 +94,10 @@ def json_depth_exceeds(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse_json_text(raw: str) -> Any:
     """Parse JSON text that a request sent; ValidationError names ``body`` (or the field) if it is no
     JSON kb can store."""
@@ -99,7 +105,7 @@ def parse_json_text(raw: str) -> Any:
         raise ValidationError(_("The request body is not valid JSON."),
                               {"body": _("nested deeper than %(limit)s levels", limit=MAX_JSON_DEPTH)})
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:
         raise ValidationError(_("The request body is not valid JSON."), {"body": f"not valid JSON: {error}"}) from None
     where = first_unstorable(data, "")
@@ -124,9 +130,24 @@ def _request_problems() -> dict[str, str]:
     return problems
 
 
+def refuse_oversized_stream() -> None:
+    """A body without a Content-Length (chunked) is cut at the request limit by Werkzeug, silently: the
+    JSON would then be "invalid" and a form would lose its end. Read it here, and answer 413 if it
+    reaches the limit."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or request.method in ("GET", "HEAD"):
+        return
+    if request.mimetype == "multipart/form-data":
+        return  # uploads are parsed as a stream; Werkzeug's form parser refuses them over the limit
+    if len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
+
+
 def refuse_unstorable_text():
-    """Before every request: 400 naming the field when unstorable characters arrive anywhere but the body
-    of a JSON request (which ``json_body`` checks once parsed)."""
+    """Before every request: 413 for a chunked body over the limit, and 400 naming the field when
+    unstorable characters arrive anywhere but the body of a JSON request (which ``json_body`` checks
+    once parsed)."""
+    refuse_oversized_stream()
     problems = _request_problems()
     if not problems:
         return None

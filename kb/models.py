@@ -338,7 +338,7 @@ def text_in(language: str, original: str, translated: str | None, original_langu
     return LocalText(original, original_language)
 
 
-PUBLIC_ID_PATTERN = re.compile(r"^KB-([0-9]{4,})$")
+PUBLIC_ID_PATTERN = re.compile(r"^KB-([0-9]{4,9})$")  # 9 digits: within an Integer column
 
 
 def format_public_id(number: int) -> str:
