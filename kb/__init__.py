@@ -9,11 +9,9 @@ import logging
 import sys
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kb import i18n
+from kb import database, i18n, incoming  # noqa: F401  (database: engine settings)
 from kb.config import PROJECT_ROOT, load_settings
 from kb.extensions import babel, csrf, db, login_manager, migrate
 
@@ -28,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.register(app)
     configure_logging(app)
     configure_extensions(app)
+    # Before the routes are added, so that every <int:...> in them is bounded.
+    app.url_map.converters["int"] = incoming.BoundedIntegerConverter
+    incoming.register(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_templating(app)
@@ -56,17 +57,6 @@ def configure_proxy(app: Flask) -> None:
     hops = app.config.get("KB_PROXY_HOPS", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
-    """SQLite: enforce foreign keys, let readers run during writes (WAL), and wait for locks."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
 
 
 def configure_extensions(app: Flask) -> None:

@@ -42,7 +42,7 @@ from kb.models import (
     format_public_id,
     utcnow,
 )
-from kb.validation import is_email_address, is_phone_number, is_web_url
+from kb.validation import is_email_address, is_phone_number, is_web_url, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -291,10 +291,12 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     if not body:
         errors["body"] = MISSING
     elif language in BODY_HEADINGS:
-        headings = [section.heading for section in split_sections(body) if section.heading is not None]
+        # A case may add sections of its own (a Timeline, Costs) anywhere, as long as the six required
+        # ones are all there, once each, in their order.
         expected = BODY_HEADINGS[language]
+        headings = [section.heading for section in split_sections(body) if section.heading in expected]
         if headings != expected:
-            errors["body"] = _l("the body's '## ' headings must be, in order: %(headings)s",
+            errors["body"] = _l("the body's '## ' headings must include, in order: %(headings)s",
                                 headings=", ".join(expected))
 
     if errors:
@@ -381,8 +383,8 @@ def _validate_recognitions(value: Any, errors: dict[str, str]) -> list[dict]:
             errors[field] = _l("needs a name")
             continue
         name, category, year = _text(item["name"]), _text(item.get("category") or ""), item.get("year")
-        if isinstance(year, str) and year.strip().isdigit():
-            year = int(year.strip())
+        if isinstance(year, str):
+            year = whole_number(year, maximum=9999) if year.strip() else None
         if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= this_year:
             errors[field] = _l("'year' must be a whole year from %(low)s to %(high)s", low=FIRST_YEAR,
                                high=this_year)

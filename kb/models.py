@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     Table,
     Text,
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.extensions import db
 
 Model = db.Model
+# The largest value of an Integer column (32 bits on PostgreSQL); larger ids in requests find nothing.
+MAX_INTEGER = 2**31 - 1
 
 
 def utcnow() -> dt.datetime:
@@ -335,7 +338,7 @@ def text_in(language: str, original: str, translated: str | None, original_langu
     return LocalText(original, original_language)
 
 
-PUBLIC_ID_PATTERN = re.compile(r"^KB-(\d{4,})$")
+PUBLIC_ID_PATTERN = re.compile(r"^KB-([0-9]{4,9})$")  # 9 digits: within an Integer column
 
 
 def format_public_id(number: int) -> str:
@@ -355,6 +358,22 @@ class Tag(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+# New case numbers: on PostgreSQL from this sequence (no lock, never handed out twice, owned by
+# cases.number so that emptying the table restarts it); on SQLite from CaseNumberCounter, whose row a
+# writer updates under the database's write lock. kb.services.cases.allocate_case_number uses them.
+CASE_NUMBER_SEQUENCE = Sequence("case_number_seq", metadata=db.metadata)
+
+
+class CaseNumberCounter(Model):
+    """A single row: the highest case number handed out (SQLite; PostgreSQL uses CASE_NUMBER_SEQUENCE)."""
+
+    __tablename__ = "case_number_counter"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Case(Model):

@@ -30,3 +30,26 @@ def is_phone_number(value: Any) -> bool:
         return False
     digits = sum(ch.isdigit() for ch in _EXTENSION.sub("", value.strip()))
     return 6 <= digits <= 15
+
+
+# The largest whole number a request may carry into a query: the range of an Integer column (32 bits
+# on PostgreSQL). Larger ids find nothing; larger counts are refused by the field's own bounds.
+MAX_INTEGER = 2**31 - 1
+
+
+def whole_number(value: Any, maximum: int = MAX_INTEGER) -> int | None:
+    """The whole number a person typed (ASCII digits, blanks around them allowed), or None.
+
+    ``str.isdigit`` accepts "²" and "١٢", and ``int`` accepts "1_000" and any size: neither is what a
+    form or a query string should reach the database with."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= maximum else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 12 or not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= maximum else None

@@ -44,9 +44,10 @@ def run_migrations_online():
             # on, SQLite's DROP TABLE would first cascade-delete every referencing row (revisions of
             # cases...). The pragma only takes effect outside a transaction; the check below restores
             # the guarantee once the tables are back.
+            # kb.database begins every transaction itself, so the pragma goes to the driver's connection,
+            # outside any transaction.
             connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # SQLAlchemy began a transaction for the pragma; Alembic must begin its own
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
@@ -55,8 +56,8 @@ def run_migrations_online():
                 if problems:
                     raise RuntimeError(f"foreign key violations after migrating: {problems[:5]}")
         if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -10,6 +10,7 @@ from kb.api.submission_serializers import me_json, notification_json
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.services import notifications
+from kb.validation import whole_number
 
 _TRUE, _FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
 
@@ -41,7 +42,7 @@ def mark_notifications_read():
     data = parse.only(parse.json_object(required=False), ("ids",))
     ids = data.get("ids")
     if ids is not None and (not isinstance(ids, list)
-                            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+                            or len(ids) > 1000 or not all(whole_number(i) is not None for i in ids)):
         raise ValidationError("Some fields need attention.", {"ids": "must be an array of notification ids"})
     marked = notifications.mark_read(caller(), ids)
     db.session.commit()

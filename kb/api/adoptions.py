@@ -23,6 +23,7 @@ from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import Replication, ReplicationStatus, TrainingMode, TrainingUse
 from kb.services import adoptions
+from kb.validation import whole_number
 
 TRAINING_FIELDS = ("programme", "date", "participants", "mode", "notes", "rating")
 REPLICATION_FIELDS = ("status", "adaptations", "outcome", "contact_name", "contact_email", "contact_phone")
@@ -78,9 +79,10 @@ def update_replication(replication_id: str):
 
 def _record_id(raw: str) -> int:
     """A record id from the path (any other text is simply not found; the token is checked first)."""
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise NotFound("No such replication record.")
-    return int(raw)
+    return number
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ be able to act through the API from another page (the API has no CSRF check beca
   need a caller answer 401.
 - A header that is not a valid, unrevoked token of an active account: 401 on every endpoint, so a script
   with a revoked token fails loudly instead of silently seeing less. Each bad token counts as a failed
-  attempt of the caller's address; too many (with failed logins) answer 429 for a while.
+  attempt of the caller's address; after too many (with failed logins) a bad token is answered 429 for
+  a while. A valid token is never refused for what others sent from the same address.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import functools
 from flask import g, request
 
 from kb.api import api
-from kb.errors import NotAuthenticated
+from kb.database import commit_if_possible
+from kb.errors import NotAuthenticated, TooManyAttempts
 from kb.extensions import db
 from kb.models import User
 from kb.services import auth as auth_service
@@ -53,14 +55,18 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("The Authorization header must be 'Bearer <token>'.")
     address = request.remote_addr or "unknown"
-    auth_service.check_api_token_throttle(address)
+    # A valid token is always accepted, whatever others behind the same address (a NAT, a proxy) got
+    # wrong: the throttle answers only wrong tokens, so it slows guessing without locking anyone out.
     user = auth_service.user_for_api_token(token.strip())
     if user is None:
+        throttled = auth_service.address_is_suspect(address)
         auth_service.record_bad_api_token(address)
-        db.session.commit()  # the failure counts even though this request fails
+        commit_if_possible()  # the failure counts even though this request fails
+        if throttled:
+            raise TooManyAttempts("Too many failed attempts from your address. Wait a few minutes and try again.")
         raise NotAuthenticated("The API token is not valid: it is wrong, revoked, or its account is inactive.")
     if db.session.dirty:  # the token's last use, written at most every few minutes
-        db.session.commit()
+        commit_if_possible()
     g.api_user = user
 
 

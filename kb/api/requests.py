@@ -5,12 +5,12 @@ caller gets a 400 with ``fields``, never a 500 and never a silently ignored mist
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
 from flask import request
 
 from kb.errors import ValidationError
+from kb.incoming import parse_json_text
 from kb.services import catalog
 
 
@@ -26,11 +26,10 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
         raise ValidationError("The request body must be JSON.",
                               {"body": f"Content-Type must be application/json, not {request.mimetype or 'missing'}"})
     try:
-        data = json.loads(raw)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError("The request body is not valid JSON.", {"body": "not UTF-8 text"}) from None
-    except ValueError as error:
-        raise ValidationError("The request body is not valid JSON.", {"body": f"not valid JSON: {error}"}) from None
+    data = parse_json_text(text)  # nesting bounded; NUL and lone surrogates refused, naming the field
     if not isinstance(data, dict):
         raise ValidationError("The request body must be a JSON object.",
                               {"body": f"must be a JSON object, not {_json_type(data)}"})

@@ -26,7 +26,7 @@ def obj(properties: dict, required: list[str] | tuple[str, ...] = (), *, closed:
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 DATETIME = {"type": "string", "format": "date-time"}
-PUBLIC_ID = {"type": "string", "pattern": r"^KB-\d{4,}$", "examples": ["KB-0042"]}
+PUBLIC_ID = {"type": "string", "pattern": r"^KB-[0-9]{4,9}$", "examples": ["KB-0042"]}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,8 +7,12 @@ the row ends the session at once, however old or well-signed the cookie: logout 
 deactivation, a role change and a password change end all of a user's sessions.
 
 Throttling counts failed attempts in the database (``LoginAttempt``), so the limits hold across worker
-processes and hosts: MAX_FAILURES_PER_ACCOUNT failures for one email, or MAX_FAILURES_PER_ADDRESS from one
-address, within THROTTLE_WINDOW, and further attempts are refused (429) until the window has passed.
+processes and hosts. It slows guessing without letting anyone lock others out:
+- MAX_FAILURES_PER_ACCOUNT failures for one email within THROTTLE_WINDOW, and further attempts at that
+  account are refused (429) until the window has passed: a password can be guessed only that often.
+- MAX_FAILURES_PER_ADDRESS failures from one address (many people share one: a NAT, an office proxy)
+  never refuse a right password. Each further attempt from that address waits ADDRESS_DELAY before it
+  is answered, and a wrong one (a bad API token too) is answered 429 instead of 401.
 
 A password reset link carries a random token that is stored hashed (``PasswordResetToken``), expires after
 RESET_LIFETIME and works once; using it, like changing the password, ends the user's other sessions.
@@ -19,6 +23,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import time
 from typing import Callable
 
 from flask_babel import gettext
@@ -37,6 +42,7 @@ REMEMBER_LIFETIME = dt.timedelta(days=14)
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+ADDRESS_DELAY = 1.0  # seconds; slows a guesser at a busy address, costs a person one second
 RESET_LIFETIME = dt.timedelta(hours=1)
 INVITE_LIFETIME = dt.timedelta(days=3)
 MAX_RESETS_PER_HOUR = 3
@@ -54,18 +60,23 @@ def token_hash(token: str) -> str:
 # Login
 
 
-def check_throttle(email: str, address: str, now: dt.datetime | None = None) -> None:
-    """Raise TooManyAttempts if this account or this address failed too often recently."""
+def _recent_failures(column, value: str, now: dt.datetime | None = None) -> int:
     since = (now or utcnow()) - THROTTLE_WINDOW
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)) or 0
+
+
+def check_throttle(email: str, address: str = "", now: dt.datetime | None = None) -> None:
+    """Raise TooManyAttempts if this account failed too often recently (an address's failures never
+    refuse an account: see ``address_is_suspect``)."""
     email = (email or "").strip().lower()
-
-    def failures(column, value) -> int:
-        return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)) or 0
-
-    if failures(LoginAttempt.email, email) >= MAX_FAILURES_PER_ACCOUNT or \
-            failures(LoginAttempt.address, address) >= MAX_FAILURES_PER_ADDRESS:
+    if _recent_failures(LoginAttempt.email, email, now) >= MAX_FAILURES_PER_ACCOUNT:
         raise TooManyAttempts("Too many failed logins. Wait a few minutes and try again.")
+
+
+def address_is_suspect(address: str, now: dt.datetime | None = None) -> bool:
+    """Whether this address failed too often recently (logins and bad API tokens together)."""
+    return _recent_failures(LoginAttempt.address, (address or "unknown")[:64], now) >= MAX_FAILURES_PER_ADDRESS
 
 
 def authenticate(email: str, password: str, *, address: str) -> User:
@@ -74,12 +85,17 @@ def authenticate(email: str, password: str, *, address: str) -> User:
     email = (email or "").strip().lower()[:254]
     address = (address or "unknown")[:64]
     check_throttle(email, address)
+    suspect = address_is_suspect(address)
+    if suspect:
+        time.sleep(ADDRESS_DELAY)
     user = db.session.scalar(select(User).where(User.email == email))
     # Verify against a dummy hash when there is no such user, so the answer takes as long either way.
     ok = verify_password(user, password or "") if user is not None else _burn_time(password or "")
     db.session.add(LoginAttempt(email=email, address=address, succeeded=bool(ok and user.active)))
     db.session.flush()
     if not ok or not user.active:
+        if suspect:
+            raise TooManyAttempts("Too many failed logins. Wait a few minutes and try again.")
         raise LoginFailed(LOGIN_FAILED)
     if not user.approved:
         raise AccountPending("Your account is waiting for an administrator's approval.")
@@ -291,17 +307,6 @@ def user_for_api_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         token.last_used_at = now
     return token.user
-
-
-def check_api_token_throttle(address: str, now: dt.datetime | None = None) -> None:
-    """Raise TooManyAttempts when this address has failed too often recently: bad bearer tokens and
-    failed logins count together, so neither door can be used to guess around the other."""
-    since = (now or utcnow()) - THROTTLE_WINDOW
-    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.address == (address or "unknown")[:64], LoginAttempt.succeeded.is_(False),
-        LoginAttempt.created_at >= since)) or 0
-    if failures >= MAX_FAILURES_PER_ADDRESS:
-        raise TooManyAttempts("Too many failed attempts from your address. Wait a few minutes and try again.")
 
 
 def record_bad_api_token(address: str) -> None:

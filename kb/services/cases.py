@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, text, update
 
 from kb.errors import NotFound
 from kb.extensions import db
-from kb.models import PUBLIC_ID_PATTERN, Case
+from kb.models import CASE_NUMBER_SEQUENCE, MAX_INTEGER, PUBLIC_ID_PATTERN, Case, CaseNumberCounter
 
 
 def find_case(public_id: str) -> Case:
     match = PUBLIC_ID_PATTERN.match((public_id or "").upper())
-    case = db.session.scalar(select(Case).where(Case.number == int(match.group(1)))) if match else None
+    number = int(match.group(1)) if match else None
+    # A number beyond the column's range is no case (and would overflow the query on PostgreSQL).
+    case = db.session.scalar(select(Case).where(Case.number == number)) if number and number <= MAX_INTEGER else None
     if case is None or not case.revisions:
         raise NotFound(_l("No submission %(id)s.", id=public_id))
     return case
+
+
+def allocate_case_number() -> int:
+    """A case number nobody has had, without racing another writer and without ever refusing.
+
+    New numbers follow the highest in use (the content folder numbers its own cases, and may be ahead).
+    PostgreSQL: the next value of ``case_number_seq``; if an imported case is at or above it, the sequence
+    jumps past the highest number in use (never backwards: others may hold numbers from it that they have
+    not committed yet). SQLite: the counter row, updated under the write lock that kb.database takes up
+    front, so no other writer is between read and write."""
+    if db.engine.dialect.name == "postgresql":
+        while True:
+            number = db.session.scalar(select(CASE_NUMBER_SEQUENCE.next_value()))
+            if number > (db.session.scalar(select(func.max(Case.number))) or 0):
+                return number
+            db.session.execute(text(
+                "SELECT setval('case_number_seq', GREATEST((SELECT MAX(number) FROM cases), "
+                "(SELECT last_value FROM case_number_seq)))"))
+    highest_in_use = select(func.coalesce(func.max(Case.number), 0)).scalar_subquery()
+    number = db.session.scalar(
+        update(CaseNumberCounter).where(CaseNumberCounter.id == 1)
+        .values(last_number=func.max(CaseNumberCounter.last_number, highest_in_use) + 1)
+        .returning(CaseNumberCounter.last_number))
+    if number is None:  # a database emptied by hand: start the counter again above what is there
+        number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
+        db.session.add(CaseNumberCounter(id=1, last_number=number))
+        db.session.flush()
+    return number

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from kb.errors import NotFound, ValidationError
+from kb.validation import whole_number
 from kb.extensions import db
 from kb.paging import Page
 from kb.services import freshness
@@ -36,6 +37,7 @@ from kb.models import (
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # far beyond any list's end, and well within the database's offsets
 FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
 SORTS = ("relevance", "newest", "title", "evidence")
 
@@ -61,18 +63,12 @@ class CaseFilters:
 def parse_paging(page: str | None, per_page: str | None) -> tuple[int, int]:
     """Validate ``page`` / ``per_page`` request values; raise ``ValidationError`` naming the field."""
     fields = {}
-    try:
-        page_number = int(page) if page not in (None, "") else 1
-        if page_number < 1:
-            raise ValueError
-    except ValueError:
-        fields["page"] = _l("must be a whole number from 1")
+    page_number = whole_number(page, maximum=MAX_PAGE) if page not in (None, "") else 1
+    if not page_number:
+        fields["page"] = _l("must be a whole number from 1 to %(high)s", high=MAX_PAGE)
         page_number = 1
-    try:
-        size = int(per_page) if per_page not in (None, "") else DEFAULT_PER_PAGE
-        if not 1 <= size <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
+    size = whole_number(per_page) if per_page not in (None, "") else DEFAULT_PER_PAGE
+    if size is None or not 1 <= size <= MAX_PER_PAGE:
         fields["per_page"] = _l("must be a whole number from %(low)s to %(high)s", low=1, high=MAX_PER_PAGE)
         size = DEFAULT_PER_PAGE
     if fields:
@@ -84,9 +80,10 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
     """Build filters from repeated request values; unknown years are a ``ValidationError``."""
     years = []
     for raw in values.get("year", []):
-        if not str(raw).strip().isdigit():
+        year = whole_number(str(raw), maximum=9999)
+        if year is None:
             raise ValidationError(_l("Invalid filter."), {"year": _l("'%(value)s' is not a year", value=raw)})
-        years.append(int(raw))
+        years.append(year)
     clean = lambda name: [v.strip() for v in values.get(name, []) if v and v.strip()]  # noqa: E731
     current = [v.strip() for v in values.get("current", []) if v and v.strip()]
     if any(v not in ("1", "0") for v in current):

@@ -10,6 +10,7 @@ import statistics
 from sqlalchemy import func, select
 
 from kb import permissions
+from kb.validation import whole_number
 from kb.extensions import db
 from kb.models import Revision, RevisionStatus, StatusEvent, User, utcnow
 from kb.services import freshness, usage
@@ -79,7 +80,7 @@ def queue_health(now: dt.datetime | None = None) -> QueueHealth:
 def health(user: User | None, *, usage_days: str | None = None, usage_sort: str | None = None) -> Health:
     """Everything the page shows; reviewers and admins only."""
     permissions.authorize(user, "use_review_queue")
-    days = int(usage_days) if (usage_days or "").isdigit() and 1 <= int(usage_days) <= 365 else 30
+    days = whole_number(usage_days or "", maximum=365) or 30
     sort = usage_sort if usage_sort in ("views", "downloads") else "views"
     return Health(queue=queue_health(), due=freshness.due_cases(), most_used=usage.most_viewed(days, sort=sort),
                   daily=usage.daily_totals(days), usage_days=days, usage_sort=sort)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from kb.validation import whole_number
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.models import Case, Recognition
@@ -26,9 +27,9 @@ class RecognitionList:
 def list_recognitions(award: str | None = None, year: str | None = None) -> RecognitionList:
     chosen_year = None
     if year not in (None, ""):
-        if not str(year).strip().isdigit():
+        chosen_year = whole_number(str(year), maximum=9999)
+        if chosen_year is None:
             raise ValidationError(_l("Invalid filter."), {"year": _l("'%(value)s' is not a year", value=year)})
-        chosen_year = int(str(year).strip())
     award = (award or "").strip() or None
     everything = db.session.execute(
         select(Case, Recognition).join(Recognition, Recognition.revision_id == Case.published_revision_id)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -22,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
-from kb.content import MISSING, fill_revision, validate_case_meta
+from kb.content import MAX_TAGS, MISSING, fill_revision, validate_case_meta
 from kb.errors import Conflict, ContentError, Forbidden, ValidationError
 from kb.extensions import db
 from kb.models import (
@@ -40,8 +42,9 @@ from kb.models import (
 from kb.paging import Page
 from kb.services import notifications
 from kb.services.attachments import copy_attachment
-from kb.services.cases import find_case
+from kb.services.cases import allocate_case_number, find_case
 from kb.services.publishing import publish_revision, withdraw_case
+from kb.validation import whole_number
 from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTENCE, check_transition, transition_for
 
 # The fields a submitter may set. Anything else in a request (status, organization, author, ...) is
@@ -52,6 +55,23 @@ EDITABLE_FIELDS = ("title", "summary", "translated_title", "translated_summary",
 # A draft may be incomplete, but it needs a title and an MMP to be filed under.
 REQUIRED_FOR_DRAFT = ("title", "mmp")
 MAX_COMMENT = 10_000
+
+# Every field's type and size, checked before any rule reads it (README "Limits"). Nothing is coerced:
+# a list where text belongs is refused, not stored as "['a', 'b']". Sizes fit the database's columns.
+TEXT_LIMITS = {"title": 200, "summary": 600, "translated_title": 200, "translated_summary": 600,
+               "body": 100_000, "department": 300, "mmp": 80, "state": 10, "stage": 20, "language": 5}
+ROW_TEXT_LIMITS = {
+    "outcomes": {"label": 300, "unit": 60, "source": 1000, "period": 40, "document": 300, "attachment": 255,
+                 "evidence": 40},
+    "links": {"title": 300, "url": 1000},
+    "contacts": {"name": 200, "organization": 300, "email": 254, "phone": 40, "url": 1000},
+    "recognitions": {"name": 200, "category": 300},
+}
+ROW_NUMBERS = {"outcomes": ("before", "after")}
+ROW_YEARS = {"recognitions": ("year",)}  # a whole year, as a number or as typed in a form
+MAX_ROWS = 20
+MAX_FIGURE = 10**15  # an outcome's before/after: any real figure, and a float the database keeps exactly
+MAX_TAG_TEXT = 1_000
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -161,20 +181,11 @@ def create_submission(user: User | None, data: dict[str, Any]) -> Case:
     """A new case in ``draft``, belonging to the submitter's organisation, with a fresh public id."""
     permissions.authorize(user, "create_submission")
     document = _validated(data, complete=False)
-    for attempt in range(5):
-        number = (db.session.scalar(select(func.max(Case.number))) or 0) + 1
-        try:
-            with db.session.begin_nested():
-                case = Case(number=number, slug=format_public_id(number).lower(),
-                            organization_id=user.organization_id, mmp_id=db.session.scalar(
-                                select(Mmp.id).where(Mmp.slug == document["mmp"])))
-                db.session.add(case)
-                db.session.flush()
-        except IntegrityError:  # another submission took the number at the same moment
-            continue
-        break
-    else:  # pragma: no cover - five collisions in a row
-        raise Conflict(_l("Could not allocate a case number; try again."))
+    number = allocate_case_number()
+    case = Case(number=number, slug=format_public_id(number).lower(), organization_id=user.organization_id,
+                mmp_id=db.session.scalar(select(Mmp.id).where(Mmp.slug == document["mmp"])))
+    db.session.add(case)
+    db.session.flush()
     revision = Revision(case=case, number=1, status=RevisionStatus.draft.value, author=user,
                         title="", summary="", body="")
     db.session.add(revision)
@@ -368,11 +379,10 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
     """Form and JSON values into the types the case rules expect (a year typed as text, tags as a line)."""
     meta = {key: value for key, value in data.items() if value not in (None, "", [])}
     year = meta.get("year")
-    if isinstance(year, str) and year.strip().lstrip("-").isdigit():
-        meta["year"] = int(year.strip())
-    tags = meta.get("tags")
-    if isinstance(tags, str):
-        meta["tags"] = [t for t in tags.replace(",", " ").split() if t]
+    if isinstance(year, str) and whole_number(year) is not None:
+        meta["year"] = whole_number(year)
+    if "tags" in meta:
+        meta["tags"] = normalise_tags(meta["tags"])
     for key in ("state", "stage", "language", "mmp"):
         if isinstance(meta.get(key), str):
             meta[key] = meta[key].strip()
@@ -381,10 +391,97 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+def _type_problems(data: dict[str, Any]) -> dict[str, str]:
+    """Each field of the wrong JSON type or over its size limit, with the reason."""
+    problems: dict[str, str] = {}
+    for key, limit in TEXT_LIMITS.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems[key] = _l("must be text")
+        elif len(value) > limit:
+            problems[key] = _l("at most %(limit)s characters", limit=limit)
+    year = data.get("year")
+    if year not in (None, "") and (isinstance(year, bool) or not isinstance(year, (int, str))
+                                   or (isinstance(year, str) and whole_number(year, maximum=9999) is None)
+                                   or (isinstance(year, int) and not 0 <= year <= 9999)):
+        problems["year"] = _l("must be a whole year, such as 2019")
+    tags = data.get("tags")
+    if tags is not None:
+        if isinstance(tags, str):
+            if len(tags) > MAX_TAG_TEXT:
+                problems["tags"] = _l("at most %(limit)s characters", limit=MAX_TAG_TEXT)
+        elif not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            problems["tags"] = _l("must be a list of tags (text)")
+        elif len(tags) > MAX_TAGS * 2 or any(len(tag) > 60 for tag in tags):
+            problems["tags"] = _l("at most %(limit)s tags", limit=MAX_TAGS)
+    for key, limits in ROW_TEXT_LIMITS.items():
+        rows = data.get(key)
+        if rows is None:
+            continue
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            problems[key] = _l("must be a list of objects")
+            continue
+        if len(rows) > MAX_ROWS:
+            problems[key] = _l("at most %(limit)s rows", limit=MAX_ROWS)
+            continue
+        for index, row in enumerate(rows, 1):
+            for name, value in row.items():
+                field = f"{key}[{index}]"
+                if name in ROW_NUMBERS.get(key, ()):
+                    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                              or not -MAX_FIGURE <= value <= MAX_FIGURE):
+                        problems[field] = _l("'%(key)s' must be a number", key=name)
+                elif name in ROW_YEARS.get(key, ()):
+                    if value not in (None, "") and (
+                            isinstance(value, bool) or not isinstance(value, (int, str))
+                            or (isinstance(value, str) and whole_number(value, maximum=9999) is None)
+                            or (isinstance(value, int) and not 0 <= value <= 9999)):
+                        problems[field] = _l("'%(key)s' must be a whole year, such as 2019", key=name)
+                elif name not in limits:
+                    problems[field] = _l("'%(key)s' is not a field of this row", key=name)
+                elif value is not None and not isinstance(value, str):
+                    problems[field] = _l("'%(key)s' must be text", key=name)
+                elif value is not None and len(value) > limits[name]:
+                    problems[field] = _l("'%(key)s' has at most %(limit)s characters", key=name,
+                                         limit=limits[name])
+    return problems
+
+
+def normalise_tags(tags: str | list[str]) -> list[str]:
+    """Tags as people type them, as the keywords kb files them under: "Land records" and "land_records"
+    are ``land-records``. A line of tags is split at commas, semicolons and line ends, never at spaces,
+    so a tag of two words stays one tag."""
+    if isinstance(tags, str):
+        tags = re.split(r"[,;\n]", tags)
+    normalised = []
+    for tag in tags:
+        slug = re.sub(r"[\s_]+", "-", unicodedata.normalize("NFC", tag).strip().lower())
+        slug = re.sub(r"-{2,}", "-", slug).strip("-")
+        if slug and slug not in normalised:
+            normalised.append(slug)
+    return normalised
+
+
 def _validated(data: dict[str, Any], *, complete: bool, public_id: str = "KB-0001") -> dict[str, Any]:
     """Check the fields with the content rules. A draft may leave fields out; a submission may not.
     Returns the canonical values (missing ones as None/empty)."""
     data = _only_editable(data)
+    problems = _type_problems(data)
+    if not problems:
+        return _checked_by_the_rules(data, complete=complete, public_id=public_id)
+    # The rules see only well-typed fields, and every problem is named at once.
+    wrong = {key.partition("[")[0] for key in problems}
+    try:
+        _checked_by_the_rules({k: v for k, v in data.items() if k not in wrong}, complete=complete,
+                              public_id=public_id)
+    except ValidationError as error:
+        problems = {**error.fields, **problems}
+    raise ValidationError(_l("Some fields need attention."), problems)
+
+
+def _checked_by_the_rules(data: dict[str, Any], *, complete: bool, public_id: str) -> dict[str, Any]:
     meta = _coerce(data)
     body = (meta.pop("body", "") or "")
     body = body.replace("\r\n", "\n").strip()

@@ -20,6 +20,7 @@ from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import Case, Organization, TeachingNote, User, utcnow
 from kb.services.catalog import get_published_case
+from kb.validation import whole_number
 
 TEXT_FIELDS = ("objectives", "discussion_questions", "activities", "exercises")
 MAX_TEXT = 10_000
@@ -116,7 +117,7 @@ def validate_teaching_note(data: dict[str, Any]) -> dict[str, Any]:
     values["duration_minutes"] = None
     if raw not in (None, ""):
         text = str(raw).strip()
-        if isinstance(raw, bool) or not text.isdigit() or not MIN_MINUTES <= int(text) <= MAX_MINUTES:
+        if isinstance(raw, bool) or whole_number(text) is None or not MIN_MINUTES <= int(text) <= MAX_MINUTES:
             fields["duration_minutes"] = _l("must be a whole number of minutes from %(low)s to %(high)s",
                                              low=MIN_MINUTES, high=MAX_MINUTES)
         else:

@@ -13,6 +13,7 @@ from kb.errors import ValidationError
 from kb.models import Case, Revision
 from kb.services import catalog
 from kb.services.diffs import RevisionDiff, diff_revisions
+from kb.validation import whole_number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +38,7 @@ def parse_version_pair(from_value: str | None, to_value: str | None) -> tuple[in
         text = (raw or "").strip()
         if not text:
             fields[field] = _l("is required: a version number")
-        elif not text.isascii() or not text.isdigit() or int(text) < 1:
+        elif not whole_number(text):
             fields[field] = _l("'%(value)s' is not a version number (a whole number from 1)", value=raw)
         else:
             numbers.append(int(text))

@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from kb.content import BODY_HEADINGS
 from kb.models import Revision
 from kb.services.submissions import submission_fields
+from kb.validation import whole_number
 
 SCALAR_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state", "department",
                  "year", "stage", "language", "tags")
@@ -97,7 +98,7 @@ class CaseForm:
             rows[name] = [{k: row.get(k, "") for k in keys} for row in filled
                           if any((row.get(k) or "").strip() for k in keys if k not in CHOICE_FIELDS)]
         lock = form.get("lock_version", "")
-        lock_version = int(lock) if lock.isdigit() else (-1 if lock else None)  # tampered: treat as stale
+        lock_version = whole_number(lock) if whole_number(lock) is not None else (-1 if lock else None)  # tampered: treat as stale
         instance = cls(values, rows, lock_version)
         instance.match_body_to_language()
         return instance

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from kb.extensions import db
 from kb.services import catalog
+from kb.validation import whole_number
 from kb.services import notifications as service
 
 notifications = Blueprint("notifications", __name__)
@@ -42,5 +43,5 @@ def mark_all_read():
 def _back_to_the_list() -> str:
     """The list as the form was on it: its page and view (bad values fall back to the first page of all)."""
     page = request.form.get("page", "")
-    return url_for(".index", page=int(page) if page.isdigit() and int(page) > 1 else None,
+    return url_for(".index", page=whole_number(page) if (whole_number(page) or 0) > 1 else None,
                    show="unread" if request.form.get("show") == "unread" else None)

@@ -18,6 +18,7 @@ from kb.extensions import db
 from kb.markdown import render_markdown
 from kb.models import RevisionStatus
 from kb.services import accounts, catalog, submissions
+from kb.validation import whole_number
 from kb.views.case_form import CaseForm
 from kb.views.submission_page import render_submission
 from kb.workflow import STATUS_IN_SENTENCE, TRANSITIONS
@@ -129,7 +130,7 @@ def show(public_id: str):
 
 def lock_version_from(form) -> int | None:
     value = form.get("lock_version", "")
-    return int(value) if value.isdigit() else (-1 if value else None)
+    return whole_number(value) if whole_number(value) is not None else (-1 if value else None)
 
 
 @submit.post("/submissions/<public_id>/actions/<action>")

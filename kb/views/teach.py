@@ -32,6 +32,7 @@ from kb.models import (
     User,
 )
 from kb.services import adoptions, catalog, course_packs, teaching
+from kb.validation import whole_number
 from kb.views.safety import safe_next_path
 
 teach = Blueprint("teach", __name__)
@@ -399,10 +400,10 @@ def add_to_pack(number: int):
 def add_to_chosen_pack():
     """The case page's "Add to course pack" form: the pack is chosen in the form."""
     number = request.form.get("pack", "")
-    if not number.isdigit():
+    if whole_number(number) is None:
         flash(_("Choose a course pack."), "error")
         return redirect(safe_next_path(request.form.get("next"), default=url_for(".pack_index")))
-    return add_to_pack(int(number))
+    return add_to_pack(whole_number(number))
 
 
 @teach.post("/packs/<int:number>/items/<public_id>/move")
