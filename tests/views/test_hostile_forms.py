@@ -3,6 +3,7 @@ field (the form again, with the text kept), never a 5xx, and changes nothing sav
 (Hypothesis, tests/hostile.py), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -119,3 +120,40 @@ def test_tags_typed_with_spaces_in_the_form_are_kept_whole(site):
     assert response.status_code == 302
     case = submissions.find_case(response.headers["Location"].rstrip("/").split("/")[-1])
     assert case.working_revision.tag_names == ["citizen-service-centres", "land-records"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every address, including those added after this file was written
+
+
+ADDRESS_VALUES = ["\x00", "²", str(2**64), "-1", "<script>x</script>", "KB-0001", "x" * 3000, "%ff"]
+QUERY_NAMES = ["q", "page", "per_page", "year", "mmp", "state", "tag", "language", "sort", "evidence",
+               "current", "award", "from", "to", "ids", "verb", "metadataPrefix", "set", "until",
+               "identifier", "resumptionToken", "frequency", "next", "usage_days", "usage_sort", "version"]
+
+
+def _every_address(app, value: str) -> list[str]:
+    """Each GET route of the application with ``value`` in each of its variables, and once more with
+    ``value`` in every query parameter the site reads."""
+    filled = quote(value, safe="")
+    query = "&".join(f"{name}={filled}" for name in QUERY_NAMES)
+    addresses = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        path = re.sub(r"<[^>]+>", filled, rule.rule)
+        addresses += [path, f"{path}?{query}"]
+    return addresses
+
+
+@pytest.mark.parametrize("value", ADDRESS_VALUES, ids=range(len(ADDRESS_VALUES)))
+def test_every_address_of_the_site_answers_any_value_without_a_server_error(app, site, value):
+    addresses = _every_address(app, value)
+    assert len(addresses) > 150  # every blueprint's routes, the site's and the API's
+    for client in (site["client"], site["writer"]):
+        for address in addresses:
+            response = client.get(address)
+            body = response.get_data().decode("utf-8", "replace")  # read whole: a stream holds its request
+            response.close()
+            assert response.status_code < 500, (address[:200], body[:300])
+    assert _snapshot(site["canary"]) == site["before"]
