@@ -13,6 +13,8 @@ import collections
 import dataclasses
 import html
 import logging
+import math
+import re
 import threading
 
 import numpy as np
@@ -20,6 +22,8 @@ import numpy as np
 from kb.search import query as query_module
 from kb.search import scoring, snippets
 from kb.search.analysis import STOP_LIST, analysed_tokens, stems
+from kb.search.dense import DenseIndex, embed_missing
+from kb.search.documents import document_passage
 from kb.search.documents import META_ID
 from kb.search.facets import FACETS, FacetArrays
 from kb.search.glossary import ShownWord, describe
@@ -29,6 +33,19 @@ from kb.search.termindex import TermView
 log = logging.getLogger(__name__)
 SUGGEST_BELOW = 3  # compute "did you mean" only when a search found fewer hits than this
 SIMILAR_TERMS = 25  # key terms of a case's body that "similar practices" searches for
+SIMILAR_POOL = 20  # with dense search: the best of each side that "similar practices" fuses
+# Hybrid ranking (measured on tests/relevance; benchmarks/README.md has the figures).
+RRF_K = 10  # reciprocal rank fusion: 1 / (RRF_K + rank) from each side
+LEXICAL_WEIGHT = 1.0
+WEAK_LEXICAL = 0.5  # the keyword side's weight when only some of the words matched (any-word fallback)
+DENSE_WEIGHT = 1.0
+DENSE_FLOOR = 0.80  # cosine similarity below which a case is never brought in by meaning alone
+DENSE_MARGIN = 0.03  # ... nor when it is this much less similar than the closest case
+DENSE_CANDIDATES = 10
+DENSE_CONFIDENT = 0.86  # a case this similar is a real answer even if few words matched
+COVERAGE_ENOUGH = 0.6  # ... as is a case having this share of the words typed
+EXACT_TITLE_CHECK = 10  # the keyword side's best cases whose titles are compared with what was typed
+NEAREST = 3  # nothing matched well: show at most this many nearest cases, labelled as such
 
 
 @dataclasses.dataclass
@@ -55,11 +72,16 @@ class SearchResults:
     # Words of the query also searched in the other language: (word, its counterparts), as the glossary
     # writes them.
     also_searched: list[tuple[ShownWord, list[ShownWord]]] = dataclasses.field(default_factory=list)
+    # Acronyms and synonyms also searched: (entry as typed, the other entries of its line).
+    synonyms_used: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    # Nothing matched well: these are only the few nearest cases, labelled so on the page.
+    weak_matches: bool = False
 
 
 class SearchEngine:
-    def __init__(self, index_dir: str, processes: int | None = None):
+    def __init__(self, index_dir: str, processes: int | None = None, dense: DenseIndex | None = None):
         self.store = IndexStore(index_dir, processes)
+        self.dense = dense  # None: keywords only (KB_SEARCH_DENSE=off, or the model did not load)
         self._lock = threading.RLock()
         self._path = None
         self._ix = None
@@ -159,6 +181,7 @@ class SearchEngine:
             notices = list(parsed.notices)
             matched_any = False
             scores = None
+            weak = False
             if parsed.query is None:
                 matched = arrays.live
             else:
@@ -168,6 +191,15 @@ class SearchEngine:
                     any_matched, any_scores = self._match(searcher, any_words, view)
                     if any_matched.any():
                         matched, scores, matched_any = any_matched, any_scores, True
+            lexical_total = int(matched.sum()) if parsed.query is not None else 0
+            if parsed.query is not None and (matched_any or not lexical_total):
+                # The answer is not in the words typed: does anything come close enough to show?
+                weak = not self._close_enough(searcher, arrays, view, parsed, matched)
+            if parsed.query is not None and _plain(parsed.text):
+                matched, scores, weak = self._fuse(searcher, arrays, parsed, matched, scores,
+                                                   strong=not matched_any and lexical_total > 0, weak=weak)
+            elif weak:
+                matched, scores = _nearest(matched, scores)
 
             filter_masks = {
                 facet: arrays.filter_mask(facet, [_coerce(facet, v) for v in values])
@@ -188,18 +220,101 @@ class SearchEngine:
             hits = self._hits(searcher, scored_query, page_docs, page_scores)
 
             suggestion = None
-            if parsed.query is not None and (total < SUGGEST_BELOW or matched_any):
-                suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else total)
-            if total == 0 and suggestion and not _correcting:
+            if parsed.query is not None and (lexical_total < SUGGEST_BELOW or matched_any or weak):
+                suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else lexical_total)
+            if (lexical_total == 0 or weak) and suggestion and not _correcting:
                 corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True)
-                if corrected.total:
+                if corrected.total and not corrected.weak_matches:
                     corrected.corrected_from = parsed.text
                     corrected.suggestion = suggestion
                     corrected.notices = notices + corrected.notices
                     return corrected
             return SearchResults(total=total, page=page, per_page=per_page, hits=hits, facets=facets,
                                  suggestion=suggestion, notices=notices, query_text=parsed.text,
-                                 matched_any_word=matched_any, also_searched=describe(parsed.widened))
+                                 matched_any_word=matched_any, also_searched=describe(parsed.widened),
+                                 synonyms_used=parsed.synonyms_used, weak_matches=weak)
+
+    # -- hybrid: keywords and meaning ----------------------------------------------------------------
+
+    def _close_enough(self, searcher, arrays, view, parsed, matched) -> bool:
+        """When not every word matched: does some case have most of the words, or mean the same closely?"""
+        words = [w for w in _plain_words(parsed.text)]
+        if len(words) > 1 and matched.any():
+            coverage = np.zeros(view.size, dtype=np.int32)
+            for word in words:
+                one = query_module.parse(word, searcher.schema, view)
+                if one.query is not None:
+                    coverage += self._match(searcher, one.query, view)[0]
+            if coverage.max() >= max(2, math.ceil(COVERAGE_ENOUGH * len(words))):
+                return True
+        sims = self._similarities(searcher, arrays, parsed.text)
+        return sims is not None and float(sims[arrays.live].max(initial=-1.0)) >= DENSE_CONFIDENT
+
+    def _similarities(self, searcher, arrays, text: str):
+        if self.dense is None:
+            return None
+        try:
+            return self.dense.similarities(self._key(searcher), arrays.vector_keys, text)
+        except Exception:  # the model failed on this text: keywords still answer
+            log.exception("dense search failed for a query; answering by keywords")
+            return None
+
+    def _fuse(self, searcher, arrays, parsed, matched, scores, strong: bool, weak: bool):
+        """Reciprocal rank fusion of the keyword ranking and the meaning ranking.
+
+        Cases found by meaning alone join the results when they are close (above DENSE_FLOOR, within
+        DENSE_MARGIN of the closest, at most DENSE_CANDIDATES). A case whose title is exactly what was
+        typed stays first. When nothing matched well, only the NEAREST closest cases are kept.
+        """
+        sims = self._similarities(searcher, arrays, parsed.text)
+        if sims is None:
+            if weak:
+                matched, scores = _nearest(matched, scores)
+            return matched, scores, weak
+        live = arrays.live
+        fused = np.zeros(len(live), dtype=np.float64)
+        lexical_docs = np.flatnonzero(matched)
+        if len(lexical_docs):
+            order = lexical_docs[np.lexsort((lexical_docs, -scores[lexical_docs]))]
+            fused[order] += LEXICAL_WEIGHT * (1.0 if strong else WEAK_LEXICAL) / (RRF_K + np.arange(1, len(order) + 1))
+        candidates = np.flatnonzero(live & (sims > -1.0))
+        dense_order = candidates[np.lexsort((candidates, -sims[candidates]))]
+        fused[dense_order] += DENSE_WEIGHT / (RRF_K + np.arange(1, len(dense_order) + 1))
+        top = float(sims[dense_order[0]]) if len(dense_order) else -1.0
+        close = dense_order[sims[dense_order] >= max(DENSE_FLOOR, top - DENSE_MARGIN)][:DENSE_CANDIDATES]
+        union = matched.copy()
+        union[close] = True
+        if len(lexical_docs):
+            typed = [w for w, _ in analysed_tokens(parsed.text)]
+            for docnum in order[:EXACT_TITLE_CHECK].tolist():
+                stored = searcher.stored_fields(docnum)
+                titles = (stored.get("title", ""), (stored.get("translation") or "").partition("\n")[0])
+                if any(typed == [w for w, _ in analysed_tokens(title)] for title in titles if title):
+                    fused[docnum] += 1.0  # exactly the title typed: first, whatever the meaning side says
+        fused = np.where(union, fused, 0.0)
+        if weak:
+            union, fused = _nearest(union, fused)
+        return union, fused, weak
+
+    def missing_vectors(self) -> int:
+        if self.dense is None:
+            return 0
+        with self._lock:
+            searcher = self.searcher()
+            arrays = self.arrays(searcher)
+            return len(self.dense.missing(self._key(searcher), arrays.vector_keys))
+
+    def embed_missing(self, budget_seconds: float | None = None) -> int:
+        """Compute and store the vectors this generation lacks (see kb.search.dense.embed_missing)."""
+        if self.dense is None:
+            return 0
+        with self._lock:
+            searcher = self.searcher()
+            arrays = self.arrays(searcher)
+            key, keys = self._key(searcher), list(arrays.vector_keys)
+        # Embedding runs without the engine's lock: searches go on meanwhile.
+        return embed_missing(self.dense, key, keys, lambda d: document_passage(searcher.stored_fields(d)),
+                             budget_seconds)
 
     def _match(self, searcher, query, view: TermView) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching live cases, scores), from the term arrays."""
@@ -321,8 +436,51 @@ class SearchEngine:
                 scores[docs] += scoring.bm25(view, "body", docs, tfs, scoring.idf(view, len(docs)), 1.0)
             allowed = arrays.live & (scores > 0)
             allowed[docnum] = False
+            sims = self._like(searcher, arrays, docnum)
+            if sims is not None:
+                # Both rankings fused: the key words, and the closest vectors (what the case is about).
+                fused = np.zeros(view.size, dtype=np.float64)
+                lexical = scoring.top_documents(scores, allowed, SIMILAR_POOL)
+                fused[lexical] += 1.0 / (RRF_K + np.arange(1, len(lexical) + 1))
+                near = arrays.live & (sims > -1.0)
+                near[docnum] = False
+                dense = scoring.top_documents(sims.astype(np.float64), near, SIMILAR_POOL)
+                fused[dense] += 1.0 / (RRF_K + np.arange(1, len(dense) + 1))
+                scores, allowed = fused, fused > 0
             top = scoring.top_documents(scores, allowed, limit)
             return [arrays.public_id_of[d] for d in top.tolist()]
+
+    def _like(self, searcher, arrays, docnum: int):
+        if self.dense is None:
+            return None
+        try:
+            return self.dense.like(self._key(searcher), arrays.vector_keys, docnum)
+        except Exception:
+            log.exception("dense search: similar cases by keywords only")
+            return None
+
+
+def _plain(text: str) -> bool:
+    """Plain words: no phrase, exclusion, prefix or operator, and not a case id (those are precise:
+    keywords alone answer them, and meaning never reorders them)."""
+    if '"' in text or "*" in text or re.search(r"\bKB-?\d+\b", text, re.IGNORECASE):
+        return False
+    return not any(t in query_module.OPERATORS or t.startswith("-") for t in text.split())
+
+
+def _plain_words(text: str) -> list[str]:
+    return [t for t in text.split() if t not in query_module.OPERATORS and not t.startswith("-")
+             and analysed_tokens(t)]
+
+
+def _nearest(matched, scores):
+    """Only the NEAREST best-scoring matched cases."""
+    if scores is None or not matched.any():
+        return np.zeros_like(matched), scores
+    top = scoring.top_documents(scores, matched, NEAREST)
+    kept = np.zeros_like(matched)
+    kept[top] = True
+    return kept, scores
 
 
 def _highlight_terms(query) -> frozenset:
