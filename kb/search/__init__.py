@@ -69,6 +69,12 @@ class DatabaseVectors:
             rows = session.execute(select(SearchVector.key, SearchVector.vector).where(SearchVector.key.in_(keys)))
             return {key: from_bytes(data) for key, data in rows}
 
+    def known(self, keys: list[str]) -> set[str]:
+        from kb.models import SearchVector
+
+        with _session_factory()() as session:
+            return set(session.scalars(select(SearchVector.key).where(SearchVector.key.in_(keys))))
+
     def save(self, vectors: dict) -> None:
         from sqlalchemy.exc import IntegrityError
 
@@ -96,6 +102,18 @@ def embed_pending(budget_seconds: float | None = None) -> int:
             return engine.embed_missing(budget_seconds)
     except IndexBusy:
         return 0
+
+
+def _missing_vectors() -> int:
+    """Indexed cases whose vector is not in the database (0 when dense search is off)."""
+    engine = _engine()
+    if engine.dense is None:
+        return 0
+    keys = sorted(engine.vector_keys())
+    stored = 0
+    for start in range(0, len(keys), 500):
+        stored += len(engine.dense.store.known(keys[start:start + 500]))
+    return len(keys) - stored
 
 
 def dense_status() -> str:
@@ -225,7 +243,7 @@ def check() -> IndexDifference:
         extra=sorted(set(indexed) - set(published)),
         stale=sorted((pid, indexed[pid], v) for pid, v in published.items() if pid in indexed and indexed[pid] != v),
         pending=pending_count(db.session, cursor),
-        missing_vectors=_engine().missing_vectors() if store.exists() else 0,
+        missing_vectors=_missing_vectors() if store.exists() else 0,
     )
 
 

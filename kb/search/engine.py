@@ -34,16 +34,21 @@ log = logging.getLogger(__name__)
 SUGGEST_BELOW = 3  # compute "did you mean" only when a search found fewer hits than this
 SIMILAR_TERMS = 25  # key terms of a case's body that "similar practices" searches for
 SIMILAR_POOL = 20  # with dense search: the best of each side that "similar practices" fuses
+# The meaning side weighs more here than in a search: two cases' bodies share words only when written in
+# the same language, so the keyword side alone never suggests a practice written up in the other one.
+SIMILAR_DENSE_WEIGHT = 2.0
 # Hybrid ranking (measured on tests/relevance; benchmarks/README.md has the figures).
 RRF_K = 10  # reciprocal rank fusion: 1 / (RRF_K + rank) from each side
 LEXICAL_WEIGHT = 1.0
 WEAK_LEXICAL = 0.5  # the keyword side's weight when only some of the words matched (any-word fallback)
-DENSE_WEIGHT = 1.0
+DENSE_WEIGHT = 0.7
 DENSE_FLOOR = 0.80  # cosine similarity below which a case is never brought in by meaning alone
 DENSE_MARGIN = 0.03  # ... nor when it is this much less similar than the closest case
 DENSE_CANDIDATES = 10
 DENSE_CONFIDENT = 0.86  # a case this similar is a real answer even if few words matched
-COVERAGE_ENOUGH = 0.6  # ... as is a case having this share of the words typed
+DENSE_STANDOUT = 2.5  # ... or one this many standard deviations more similar than the library's mean
+DENSE_STANDOUT_FROM = 20  # (measured only in a library of at least this many cases)
+COVERAGE_ENOUGH = 0.6  # ... as is a case having this share of the words typed (weighted by idf)
 EXACT_TITLE_CHECK = 10  # the keyword side's best cases whose titles are compared with what was typed
 NEAREST = 3  # nothing matched well: show at most this many nearest cases, labelled as such
 
@@ -237,18 +242,34 @@ class SearchEngine:
     # -- hybrid: keywords and meaning ----------------------------------------------------------------
 
     def _close_enough(self, searcher, arrays, view, parsed, matched) -> bool:
-        """When not every word matched: does some case have most of the words, or mean the same closely?"""
-        words = [w for w in _plain_words(parsed.text)]
+        """When not every word matched: does some case have most of what was typed (words weighted by how
+        rare they are: "system" says little, "flood" much), or mean the same clearly more than the rest?"""
+        words = _plain_words(parsed.text)
         if len(words) > 1 and matched.any():
-            coverage = np.zeros(view.size, dtype=np.int32)
+            coverage = np.zeros(view.size, dtype=np.float64)
+            total = 0.0
             for word in words:
                 one = query_module.parse(word, searcher.schema, view)
-                if one.query is not None:
-                    coverage += self._match(searcher, one.query, view)[0]
-            if coverage.max() >= max(2, math.ceil(COVERAGE_ENOUGH * len(words))):
+                mask = self._match(searcher, one.query, view)[0] if one.query is not None else None
+                weight = scoring.idf(view, int(mask.sum()) if mask is not None else 0)
+                total += weight
+                if mask is not None:
+                    coverage += weight * mask
+            if total and coverage.max() / total >= COVERAGE_ENOUGH:
                 return True
         sims = self._similarities(searcher, arrays, parsed.text)
-        return sims is not None and float(sims[arrays.live].max(initial=-1.0)) >= DENSE_CONFIDENT
+        if sims is None:
+            return False
+        near = sims[arrays.live & (sims > -1.0)]
+        if not len(near):
+            return False
+        top = float(near.max())
+        if top >= DENSE_CONFIDENT:
+            return True
+        # How far the closest case stands out from the library: a real answer stands apart, while for a
+        # question the library cannot answer every case is about equally (dis)similar.
+        spread = float(near.std())
+        return len(near) >= DENSE_STANDOUT_FROM and spread > 0 and (top - float(near.mean())) / spread >= DENSE_STANDOUT
 
     def _similarities(self, searcher, arrays, text: str):
         if self.dense is None:
@@ -296,13 +317,11 @@ class SearchEngine:
             union, fused = _nearest(union, fused)
         return union, fused, weak
 
-    def missing_vectors(self) -> int:
-        if self.dense is None:
-            return 0
+    def vector_keys(self) -> set[str]:
+        """The vector keys of the index's live cases."""
         with self._lock:
-            searcher = self.searcher()
-            arrays = self.arrays(searcher)
-            return len(self.dense.missing(self._key(searcher), arrays.vector_keys))
+            arrays = self.arrays(self.searcher())
+            return {key for key in arrays.vector_keys if key}
 
     def embed_missing(self, budget_seconds: float | None = None) -> int:
         """Compute and store the vectors this generation lacks (see kb.search.dense.embed_missing)."""
@@ -445,7 +464,7 @@ class SearchEngine:
                 near = arrays.live & (sims > -1.0)
                 near[docnum] = False
                 dense = scoring.top_documents(sims.astype(np.float64), near, SIMILAR_POOL)
-                fused[dense] += 1.0 / (RRF_K + np.arange(1, len(dense) + 1))
+                fused[dense] += SIMILAR_DENSE_WEIGHT / (RRF_K + np.arange(1, len(dense) + 1))
                 scores, allowed = fused, fused > 0
             top = scoring.top_documents(scores, allowed, limit)
             return [arrays.public_id_of[d] for d in top.tolist()]
@@ -463,7 +482,7 @@ class SearchEngine:
 def _plain(text: str) -> bool:
     """Plain words: no phrase, exclusion, prefix or operator, and not a case id (those are precise:
     keywords alone answer them, and meaning never reorders them)."""
-    if '"' in text or "*" in text or re.search(r"\bKB-?\d+\b", text, re.IGNORECASE):
+    if '"' in text or "*" in text or re.search(r"\bKB[- ]?\d+\b", text, re.IGNORECASE):
         return False
     return not any(t in query_module.OPERATORS or t.startswith("-") for t in text.split())
 
