@@ -45,6 +45,9 @@ DENSE_WEIGHT = 0.7
 DENSE_FLOOR = 0.80  # cosine similarity below which a case is never brought in by meaning alone
 DENSE_MARGIN = 0.03  # ... nor when it is this much less similar than the closest case
 DENSE_CANDIDATES = 10
+# A single word found by keywords is answered by keywords alone: the meaning side did not change its
+# ranking on the judged queries, and skipping it saves the query's embedding (~10-30 ms).
+DENSE_MIN_WORDS = 2
 DENSE_CONFIDENT = 0.86  # a case this similar is a real answer even if few words matched
 DENSE_STANDOUT = 2.5  # ... or one this many standard deviations more similar than the library's mean
 DENSE_STANDOUT_FROM = 20  # (measured only in a library of at least this many cases)
@@ -287,6 +290,8 @@ class SearchEngine:
         DENSE_MARGIN of the closest, at most DENSE_CANDIDATES). A case whose title is exactly what was
         typed stays first. When nothing matched well, only the NEAREST closest cases are kept.
         """
+        if strong and len(_plain_words(parsed.text)) < DENSE_MIN_WORDS:
+            return matched, scores, weak  # one word that the library has: its keyword ranking is the answer
         sims = self._similarities(searcher, arrays, parsed.text)
         if sims is None:
             if weak:
