@@ -38,6 +38,7 @@ class DenseIndex:
         self._generation = None
         self._matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
         self._has = np.zeros(0, dtype=bool)
+        self._keyed = np.zeros(0, dtype=bool)  # documents that are cases (the meta document has no key)
         self._row_of: dict[str, int] = {}  # key -> row of the current matrix
         self._checked = 0.0
 
@@ -46,8 +47,7 @@ class DenseIndex:
         with self._lock:
             if generation != self._generation:
                 self._assemble(generation, keys)
-            elif not self._has[[i for i, k in enumerate(keys) if k]].all() and \
-                    time.monotonic() - self._checked > RECHECK_SECONDS:
+            elif (self._keyed & ~self._has).any() and time.monotonic() - self._checked > RECHECK_SECONDS:
                 self._fill_missing(keys)
             return self._matrix, self._has
 
@@ -60,12 +60,13 @@ class DenseIndex:
                 matrix[docnum] = self._matrix[row]
                 has[docnum] = True
         self._matrix, self._has, self._generation = matrix, has, generation
+        self._keyed = np.fromiter((bool(key) for key in keys), dtype=bool, count=len(keys))
         self._row_of = {key: docnum for docnum, key in enumerate(keys) if key and has[docnum]}
         self._fill_missing(keys)
 
     def _fill_missing(self, keys: list) -> None:
         self._checked = time.monotonic()
-        missing = [(docnum, key) for docnum, key in enumerate(keys) if key and not self._has[docnum]]
+        missing = [(docnum, keys[docnum]) for docnum in np.flatnonzero(self._keyed & ~self._has).tolist()]
         if not missing:
             return
         try:
@@ -85,8 +86,9 @@ class DenseIndex:
 
     def missing(self, generation, keys: list) -> list[int]:
         """Document numbers of the generation that have no vector yet."""
-        _matrix, has = self.matrix(generation, keys)
-        return [docnum for docnum, key in enumerate(keys) if key and not has[docnum]]
+        with self._lock:
+            self.matrix(generation, keys)
+            return np.flatnonzero(self._keyed & ~self._has).tolist()
 
     def similarities(self, generation, keys: list, text: str) -> np.ndarray | None:
         """Cosine similarity of every document to the query (-1 where there is no vector), or None when no
@@ -108,18 +110,14 @@ class DenseIndex:
         return sims
 
 
-def embed_missing(dense: DenseIndex, generation, keys: list, passage_of: Callable[[int], str],
-                  budget_seconds: float | None = None) -> int:
-    """Compute and store the vectors the generation lacks, until done or the budget is spent; returns how
-    many were stored."""
+def embed_missing(dense: DenseIndex, passages: dict[str, str], budget_seconds: float | None = None) -> int:
+    """Compute and store the vectors of ``passages`` (key -> text), until done or the budget is spent;
+    returns how many were stored."""
     started = time.monotonic()
     stored = 0
     batch: dict[str, np.ndarray] = {}
-    for docnum in dense.missing(generation, keys):
-        key = keys[docnum]
-        if key in batch:
-            continue
-        batch[key] = dense.embedder.passage(passage_of(docnum))
+    for key, text in passages.items():
+        batch[key] = dense.embedder.passage(text)
         if len(batch) >= 20:
             dense.store.save(batch)
             stored += len(batch)

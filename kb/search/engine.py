@@ -90,6 +90,7 @@ class SearchEngine:
     def __init__(self, index_dir: str, processes: int | None = None, dense: DenseIndex | None = None):
         self.store = IndexStore(index_dir, processes)
         self.dense = dense  # None: keywords only (KB_SEARCH_DENSE=off, or the model did not load)
+        self._last_similarities = None  # ((generation, query text), similarities): one per search
         self._lock = threading.RLock()
         self._path = None
         self._ix = None
@@ -275,13 +276,19 @@ class SearchEngine:
         return len(near) >= DENSE_STANDOUT_FROM and spread > 0 and (top - float(near.mean())) / spread >= DENSE_STANDOUT
 
     def _similarities(self, searcher, arrays, text: str):
+        """The query's similarity to every case (None without dense search), worked out once per search."""
         if self.dense is None:
             return None
+        key = (self._key(searcher), text)
+        if self._last_similarities is not None and self._last_similarities[0] == key:
+            return self._last_similarities[1]
         try:
-            return self.dense.similarities(self._key(searcher), arrays.vector_keys, text)
+            sims = self.dense.similarities(key[0], arrays.vector_keys, text)
         except Exception:  # the model failed on this text: keywords still answer
             log.exception("dense search failed for a query; answering by keywords")
             return None
+        self._last_similarities = (key, sims)
+        return sims
 
     def _fuse(self, searcher, arrays, parsed, matched, scores, strong: bool, weak: bool):
         """Reciprocal rank fusion of the keyword ranking and the meaning ranking.
@@ -328,17 +335,17 @@ class SearchEngine:
             arrays = self.arrays(self.searcher())
             return {key for key in arrays.vector_keys if key}
 
-    def embed_missing(self, budget_seconds: float | None = None) -> int:
-        """Compute and store the vectors this generation lacks (see kb.search.dense.embed_missing)."""
+    def embed_missing(self, budget_seconds: float | None = None, limit: int = 200) -> int:
+        """Compute and store the vectors this generation lacks, at most ``limit`` (kb.search.dense)."""
         if self.dense is None:
             return 0
-        with self._lock:
+        with self._lock:  # the texts are read under the lock: the searcher is shared with requests
             searcher = self.searcher()
             arrays = self.arrays(searcher)
-            key, keys = self._key(searcher), list(arrays.vector_keys)
+            missing = self.dense.missing(self._key(searcher), arrays.vector_keys)[:limit]
+            passages = {arrays.vector_keys[d]: document_passage(searcher.stored_fields(d)) for d in missing}
         # Embedding runs without the engine's lock: searches go on meanwhile.
-        return embed_missing(self.dense, key, keys, lambda d: document_passage(searcher.stored_fields(d)),
-                             budget_seconds)
+        return embed_missing(self.dense, passages, budget_seconds)
 
     def _match(self, searcher, query, view: TermView) -> tuple[np.ndarray, np.ndarray]:
         """(mask of matching live cases, scores), from the term arrays."""
