@@ -105,28 +105,61 @@ def time_query_embedding(app, texts: list[str]) -> dict:
     return bench.percentiles(samples)
 
 
-def run_kinds(app, queries: dict, calls: int, warmup: int, per_page: int, dense_on: bool) -> dict:
+def run_kinds(app, queries: dict, calls: int, warmup: int, per_page: int) -> tuple[dict, dict]:
+    """(hybrid, keywords only) per kind, the two measured one after the other for each kind, so that
+    other work on the machine weighs on both alike."""
     engine = app.extensions["kb_search"]
     dense = engine.dense
     run = bench.kb_runner(per_page)
-    results = {}
+    hybrid, keywords = {}, {}
     with app.app_context():
-        engine.dense = dense if dense_on else None
         try:
             for kind, kind_queries in queries.items():
-                results[kind] = bench.time_kind(run, kind_queries, calls, warmup)
-                log(f"{'hybrid' if dense_on else 'keywords'} {kind}: p50 {results[kind]['p50_ms']} ms, "
-                    f"p95 {results[kind]['p95_ms']} ms")
-            if dense_on:
-                def cold(query):
-                    dense.embedder._queries.clear()
-                    return run(query)
+                engine.dense = dense
+                hybrid[kind] = bench.time_kind(run, kind_queries, calls, warmup)
+                engine.dense = None
+                keywords[kind] = bench.time_kind(run, kind_queries, calls, warmup)
+                log(f"{kind}: hybrid p50 {hybrid[kind]['p50_ms']} p95 {hybrid[kind]['p95_ms']} ms; "
+                    f"keywords p50 {keywords[kind]['p50_ms']} p95 {keywords[kind]['p95_ms']} ms")
+            engine.dense = dense
 
-                results["question_cold"] = bench.time_kind(cold, queries["question"], calls // 4, 2)
-                log(f"hybrid question_cold: p95 {results['question_cold']['p95_ms']} ms")
+            def cold(query):
+                dense.embedder._queries.clear()
+                return run(query)
+
+            hybrid["question_cold"] = bench.time_kind(cold, queries["question"], calls // 4, 2)
+            log(f"hybrid question_cold: p95 {hybrid['question_cold']['p95_ms']} ms")
         finally:
             engine.dense = dense
-    return results
+    return hybrid, keywords
+
+
+def time_queries_only(args) -> int:
+    seed = bench.load_seed()
+    cases = bench.generate_corpus(args.cases, args.seed, seed)
+    app = bench.make_app(args.instance.resolve())
+    queries = bench.build_queries(seed, cases, args.seed)
+    queries.update({kind: [bench.Query(kind, q) for q in texts] for kind, texts in EXTRA_KINDS.items()})
+    with app.app_context():
+        started = time.perf_counter()
+        bench.kb_runner(args.per_page)(bench.Query("question", QUESTIONS[0]))
+        first_search = time.perf_counter() - started
+    embedding = time_query_embedding(app, [q for texts in EXTRA_KINDS.values() for q in texts] + bench.SEVERAL_WORDS)
+    load_before = round(os.getloadavg()[0], 2)
+    hybrid, keywords = run_kinds(app, queries, args.calls, args.warmup, args.per_page)
+    result = {
+        "cases": args.cases, "machine": bench.machine() | {"loadavg_1m_at_start": load_before}, "kb_code": bench.code_fingerprint(),
+        "first_search_ms": round(first_search * 1000, 1), "query_embedding_cold": embedding,
+        "memory": {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                   "vector_matrix_mb": round(app.extensions["kb_search"].dense._matrix.nbytes / 2**20, 1)},
+        "hybrid": hybrid, "keywords_only": keywords,
+        "p95_max_hybrid_ms": max(v["p95_ms"] for k, v in hybrid.items() if k != "question_cold"),
+    }
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -140,8 +173,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keep-instance", type=Path, help="create the instance here and keep it "
                                                              "(http_search.py --instance can reuse it)")
+    parser.add_argument("--instance", type=Path, help="time the queries on an instance kept earlier (steps 4-5)")
     args = parser.parse_args(argv)
     os.environ["KB_SEARCH_DENSE"] = "on"
+    if args.instance:
+        return time_queries_only(args)
     if args.keep_instance:
         instance, cleanup = args.keep_instance.resolve(), None
         if instance.exists() and any(instance.iterdir()):
@@ -169,8 +205,7 @@ def main(argv=None) -> int:
         queries.update({kind: [bench.Query(kind, q) for q in texts] for kind, texts in EXTRA_KINDS.items()})
         embedding = time_query_embedding(app, [q for texts in EXTRA_KINDS.values() for q in texts]
                                          + bench.SEVERAL_WORDS)
-        hybrid = run_kinds(app, queries, args.calls, args.warmup, args.per_page, True)
-        keywords = run_kinds(app, queries, args.calls, args.warmup, args.per_page, False)
+        hybrid, keywords = run_kinds(app, queries, args.calls, args.warmup, args.per_page)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         matrix_mb = app.extensions["kb_search"].dense._matrix.nbytes / 2**20
         result = {

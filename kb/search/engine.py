@@ -45,14 +45,17 @@ DENSE_WEIGHT = 0.7
 DENSE_FLOOR = 0.80  # cosine similarity below which a case is never brought in by meaning alone
 DENSE_MARGIN = 0.03  # ... nor when it is this much less similar than the closest case
 DENSE_CANDIDATES = 10
+FUSION_POOL = 200  # the best of each side that reciprocal rank fusion ranks
 # A single word found by keywords is answered by keywords alone: the meaning side did not change its
 # ranking on the judged queries, and skipping it saves the query's embedding (~10-30 ms).
 DENSE_MIN_WORDS = 2
 DENSE_CONFIDENT = 0.86  # a case this similar is a real answer even if few words matched
 DENSE_STANDOUT = 2.5  # ... or one this many standard deviations more similar than the library's mean
 DENSE_STANDOUT_FROM = 20  # (measured only in a library of at least this many cases)
-COVERAGE_ENOUGH = 0.6  # ... as is a case having this share of the words typed (weighted by idf)
-EXACT_TITLE_CHECK = 10  # the keyword side's best cases whose titles are compared with what was typed
+COVERAGE_ENOUGH = 0.65  # ... as is a case having this share of the words typed (weighted by idf)
+COVERAGE_WORDS = 12  # (of the first this many words)
+COVERAGE_WITH_MEANING = 0.4  # the share of the words a case standing out by meaning must also have
+EXACT_TITLE_CHECK = 3  # the keyword side's best cases whose titles are compared with what was typed
 NEAREST = 3  # nothing matched well: show at most this many nearest cases, labelled as such
 
 
@@ -246,34 +249,42 @@ class SearchEngine:
     # -- hybrid: keywords and meaning ----------------------------------------------------------------
 
     def _close_enough(self, searcher, arrays, view, parsed, matched) -> bool:
-        """When not every word matched: does some case have most of what was typed (words weighted by how
-        rare they are: "system" says little, "flood" much), or mean the same clearly more than the rest?"""
-        words = _plain_words(parsed.text)
-        if len(words) > 1 and matched.any():
-            coverage = np.zeros(view.size, dtype=np.float64)
-            total = 0.0
-            for word in words:
-                one = query_module.parse(word, searcher.schema, view)
-                mask = self._match(searcher, one.query, view)[0] if one.query is not None else None
-                weight = scoring.idf(view, int(mask.sum()) if mask is not None else 0)
-                total += weight
-                if mask is not None:
-                    coverage += weight * mask
-            if total and coverage.max() / total >= COVERAGE_ENOUGH:
-                return True
+        """When not every word matched: is some case still a real answer?
+
+        Yes if the model finds a case very close (DENSE_CONFIDENT), or a case has most of what was typed
+        (COVERAGE_ENOUGH of the words, weighted by rarity: "system" says little, "flood" much), or a case
+        stands out clearly from the rest of the library by meaning (DENSE_STANDOUT) and has some of the
+        words too (COVERAGE_WITH_MEANING): the model alone finds "a subsidy" for any question about one.
+        """
+        top, standout = -1.0, 0.0
         sims = self._similarities(searcher, arrays, parsed.text)
-        if sims is None:
-            return False
-        near = sims[arrays.live & (sims > -1.0)]
-        if not len(near):
-            return False
-        top = float(near.max())
+        if sims is not None:
+            near = sims[arrays.live & (sims > -1.0)]
+            if len(near):
+                top = float(near.max())
+                spread = float(near.std())
+                if len(near) >= DENSE_STANDOUT_FROM and spread > 0:
+                    standout = (top - float(near.mean())) / spread
         if top >= DENSE_CONFIDENT:
             return True
-        # How far the closest case stands out from the library: a real answer stands apart, while for a
-        # question the library cannot answer every case is about equally (dis)similar.
-        spread = float(near.std())
-        return len(near) >= DENSE_STANDOUT_FROM and spread > 0 and (top - float(near.mean())) / spread >= DENSE_STANDOUT
+        coverage = self._coverage(searcher, view, parsed, matched)
+        return coverage >= COVERAGE_ENOUGH or (standout >= DENSE_STANDOUT and coverage >= COVERAGE_WITH_MEANING)
+
+    def _coverage(self, searcher, view, parsed, matched) -> float:
+        """The largest share of the query's words (weighted by idf) that one case has."""
+        if not matched.any():
+            return 0.0
+        words = query_module.word_queries(parsed, searcher.schema, view)[:COVERAGE_WORDS]
+        if len(words) < 2:
+            return 0.0
+        coverage = np.zeros(view.size, dtype=np.float64)
+        total = 0.0
+        for word in words:
+            mask = self._match(searcher, word, view)[0]
+            weight = scoring.idf(view, int(mask.sum()))
+            total += weight
+            coverage += weight * mask
+        return float(coverage.max()) / total if total else 0.0
 
     def _similarities(self, searcher, arrays, text: str):
         """The query's similarity to every case (None without dense search), worked out once per search."""
@@ -307,11 +318,15 @@ class SearchEngine:
         live = arrays.live
         fused = np.zeros(len(live), dtype=np.float64)
         lexical_docs = np.flatnonzero(matched)
+        order = lexical_docs[:0]
         if len(lexical_docs):
-            order = lexical_docs[np.lexsort((lexical_docs, -scores[lexical_docs]))]
+            # Ranks beyond FUSION_POOL add little to 1 / (k + rank): those cases keep their keyword order
+            # behind the fused ones (a tiny tie-breaker), and only the pool is sorted.
+            top_lexical = float(scores[lexical_docs].max()) or 1.0
+            fused[lexical_docs] = 1e-9 * scores[lexical_docs] / top_lexical
+            order = scoring.top_documents(scores, matched, FUSION_POOL)
             fused[order] += LEXICAL_WEIGHT * (1.0 if strong else WEAK_LEXICAL) / (RRF_K + np.arange(1, len(order) + 1))
-        candidates = np.flatnonzero(live & (sims > -1.0))
-        dense_order = candidates[np.lexsort((candidates, -sims[candidates]))]
+        dense_order = scoring.top_documents(sims.astype(np.float64), live & (sims > -1.0), FUSION_POOL)
         fused[dense_order] += DENSE_WEIGHT / (RRF_K + np.arange(1, len(dense_order) + 1))
         top = float(sims[dense_order[0]]) if len(dense_order) else -1.0
         close = dense_order[sims[dense_order] >= max(DENSE_FLOOR, top - DENSE_MARGIN)][:DENSE_CANDIDATES]

@@ -132,6 +132,26 @@ def any_words_query(parsed: ParsedQuery, schema, vocabulary) -> wq.Query | None:
     return _parse_with(qparser.OrGroup, parsed.searched_text or parsed.text, schema, vocabulary)
 
 
+def word_queries(parsed: ParsedQuery, schema, vocabulary) -> list[wq.Query]:
+    """One query per word (or synonym group) of a plain search, each widened as the search widens it:
+    which cases have which of the words (kb.search.engine weighs a partial match with them)."""
+    if not parsed.several_words:
+        return []
+    parser = _parser(qparser.OrGroup)
+    parser.schema = schema
+    query = parser.parse(parsed.searched_text or parsed.text)
+    children = query.subqueries if isinstance(query, wq.Or) else [query]
+    # The parser gives a word as one term per field, side by side with the other words' terms.
+    words: dict[object, list[wq.Query]] = {}
+    for child in children:
+        if isinstance(child, wq.Not):
+            continue
+        key = child.text if isinstance(child, wq.Term) else id(child)
+        words.setdefault(key, []).append(child)
+    return [add_counterparts(add_romanised(_bound_expansions(wq.Or(terms), vocabulary), vocabulary)).normalize()
+            for terms in words.values()]
+
+
 def _plain_words(text: str) -> int:
     return len([t for t in text.split() if t not in OPERATORS and not t.startswith("-")])
 
