@@ -6,14 +6,21 @@ The rest of kb calls this small interface:
     similar(public_id, limit)                -> [public ids]
     sync()      apply pending outbox rows to this host's index
     rebuild()   build a fresh index from the database and swap it in atomically
-    check()     compare index and database (ids and versions)
+    check()     compare index and database (ids and versions, and cases without a dense vector)
     ensure_index()  rebuild if the index is missing or unreadable
+    embed_pending()  compute the dense vectors the index's cases lack (kb.search.dense)
+    dense_status()   "on", or "off" when dense search is configured off or its model did not load
 
 The database is the source of truth. Changes to what is published queue outbox rows in their own
 transaction (kb.search.outbox); after the commit, the row is applied to the index, either at once in the
 committing process (``KB_INDEX_SYNC=inline``, the default for the CLI and tests) or by a background thread
 in each web worker (``background``, what ``kb serve`` uses), which also polls so that nothing queued by
 another process or host waits more than a second. ``manual`` leaves it to ``kb index sync``.
+
+Search is hybrid (kb.search.engine): keywords (BM25F over the term arrays) fused with meaning (the
+embedding model of kb.search.embeddings, vectors stored in the database by text, kb.search.dense). Dense
+vectors are computed after the keywords are applied, by the same sync, so a case is found by its words
+first and by its meaning seconds later.
 """
 from __future__ import annotations
 

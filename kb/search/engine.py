@@ -6,6 +6,12 @@ parser), match and score (numpy over the segments' term arrays, kb.search.scorin
 facets, rank one page, highlight it (kb.search.snippets), and suggest a correction when few results
 came back. Per generation, the facet columns (kb.search.facets) and the term view are built once;
 a segment's term arrays are loaded once per process and kept while the segment lives.
+
+Hybrid: a search of plain words is also ranked by meaning (kb.search.dense) and the two rankings are
+fused by reciprocal rank (``_fuse``); precise searches (phrases, exclusions, prefixes, operators, case
+ids, one word the library has) are answered by keywords alone. When no case has all the words,
+``_close_enough`` decides whether anything is a real answer; if not, only the NEAREST cases are kept and
+the results say so (``weak_matches``). The constants below were measured on tests/relevance.
 """
 from __future__ import annotations
 
