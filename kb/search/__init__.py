@@ -312,12 +312,16 @@ class BackgroundSyncer(threading.Thread):
             self.woken.clear()
             try:
                 with self.app.app_context():
-                    self._sync_if_pending()
-                    # After the keywords: a new case is found by its words first, by meaning seconds later.
-                    embed_pending(budget_seconds=self.EMBED_SECONDS)
+                    self.step()
             except Exception:
                 log.exception("background search sync failed; will retry")
                 time.sleep(self.POLL_SECONDS)
+
+    def step(self) -> None:
+        """One wake-up's work: the pending changes, then (a slice of) the vectors they need. A new case is
+        found by its words first, by its meaning seconds later."""
+        self._sync_if_pending()
+        embed_pending(budget_seconds=self.EMBED_SECONDS)
 
     def _sync_if_pending(self) -> None:
         engine: SearchEngine = self.app.extensions["kb_search"]

@@ -84,6 +84,21 @@ def test_a_newly_published_case_is_embedded_after_its_commit(dense_library, make
     assert "KB-0901" in ids(catalog.search_cases("how are milk farmers paid"))[:3]
 
 
+def test_each_web_worker_thread_indexes_a_change_then_embeds_it(dense_config, app, make_case):
+    """What a worker's sync thread does on waking: keywords first, then the vectors (no request waits)."""
+    from kb.search import BackgroundSyncer
+
+    make_case(901, title="Kiosks for land records")
+    app.config["KB_INDEX_SYNC"] = "manual"
+    make_case(902, title="Dairy cooperatives pay milk producers by mobile phone",
+              summary="Farmers who sell milk to village cooperatives are paid straight into their accounts.")
+    assert "KB-0902" not in ids(catalog.search_cases("dairy")) and vector_rows() == 1
+    BackgroundSyncer(app).step()
+    assert ids(catalog.search_cases("dairy")) == ["KB-0902"]
+    assert vector_rows() == 2 and search.check().missing_vectors == 0
+    assert ids(catalog.search_cases("how are milk farmers paid"))[0] == "KB-0902"
+
+
 def test_precise_searches_are_answered_by_keywords_alone(dense_library, app):
     engine = app.extensions["kb_search"]
 
