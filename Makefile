@@ -34,6 +34,7 @@ translations: install
 
 # Everything `make run` does before serving; idempotent, so it is safe to run again and again.
 setup: install translations
+	bash scripts/ensure-pdf-libs
 	$(KB) db upgrade
 	$(KB) content import content
 	$(KB) index rebuild
@@ -45,6 +46,7 @@ run: setup
 test: install translations
 	bash scripts/ensure-postgres
 	bash scripts/ensure-test-tools
+	bash scripts/ensure-pdf-libs
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

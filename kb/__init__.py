@@ -128,6 +128,17 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(site)
 
+    from kb.views.alerts import alerts_views
+    from kb.views.discovery import discovery
+
+    app.register_blueprint(discovery)
+    app.register_blueprint(alerts_views)
+    from kb.views.dashboard import dashboard
+    from kb.views.verify import verify
+
+    app.register_blueprint(verify)
+    app.register_blueprint(dashboard)
+
 
 def register_error_handlers(app: Flask) -> None:
     from kb.views.errors import register

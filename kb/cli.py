@@ -31,7 +31,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (content_group, index_group, users_group, orgs_group, tokens_group, demo_command,
-                    serve_command, mail_group):
+                    serve_command, mail_group, freshness_group):
         app.cli.add_command(command)
 
 
@@ -396,6 +396,35 @@ def tokens_revoke(email, token_id):
     click.echo(f"token {token_id} revoked")
 
 
+@click.group("freshness", help="Re-verification of published cases (last verified, review by).")
+def freshness_group():
+    pass
+
+
+@freshness_group.command("due")
+@click.option("--within", default=30, show_default=True, type=click.IntRange(0, 3650),
+              help="also list cases due within this many days")
+@click.option("--notify", is_flag=True, help="remind each case's organisation (in the site and by mail), once "
+                                             "while due soon and once when overdue")
+@with_appcontext
+@commits
+def freshness_due(within: int, notify: bool):
+    """List published cases due for re-verification (tab-separated, most overdue first); for cron, with
+    --notify. Exits 0 whether or not anything is due."""
+    from kb.services import freshness
+
+    reminded = {due.case.id for due in freshness.send_reminders()} if notify else set()
+    due = freshness.due_cases(within_days=within)
+    for entry in due:
+        case = entry.case
+        click.echo("\t".join([case.public_id, entry.status, case.review_by.isoformat(), str(entry.days),
+                               case.organization.slug if case.organization else "-",
+                               "reminded" if case.id in reminded else ""]).rstrip("\t"))
+    log.info("%d case(s) due within %d days (%d overdue)%s", len(due), within,
+             sum(1 for e in due if e.status == freshness.Freshness.OVERDUE),
+             f"; {len(reminded)} organisation reminder(s) sent" if notify else "")
+
+
 @click.group("mail", help="Outgoing email (kept in the database; sent when KB_SMTP_HOST is set).")
 def mail_group():
     pass
@@ -421,6 +450,26 @@ def mail_send(follow: bool, interval: float):
             return
         db.session.remove()
         time.sleep(interval)
+
+
+@mail_group.command("digest")
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), required=True,
+              help="which followers to write to: run daily ones every day and weekly ones every week (cron)")
+@with_appcontext
+@commits
+def mail_digest(frequency: str):
+    """Mail each follower of a search what was newly published or versioned since their last digest."""
+    from flask import current_app
+
+    from kb.services.alerts import send_digests
+    from kb.services.notifications import deliver_pending_email
+
+    report = send_digests(frequency)
+    db.session.commit()
+    if current_app.config.get("KB_SMTP_HOST"):
+        while deliver_pending_email():
+            pass
+    click.echo(f"{report.sent} digest(s) queued for {report.alerts} {frequency} alert(s)")
 
 
 @click.command("demo-accounts")

@@ -28,10 +28,12 @@ from kb.models import (
     Case,
     CaseContact,
     CaseLink,
+    EvidenceGrade,
     Language,
     Mmp,
     MmpCategory,
     OutcomeFigure,
+    Recognition,
     Revision,
     RevisionStatus,
     Stage,
@@ -78,6 +80,8 @@ class CaseDocument:
     # The title and summary in the case's other language (optional).
     translated_title: str = ""
     translated_summary: str = ""
+    # Awards and recognitions: [{name, year, category}].
+    recognitions: list = dataclasses.field(default_factory=list)
 
     @property
     def public_id(self) -> str:
@@ -181,7 +185,8 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     document, or raise ContentError naming each bad field. The submission workflow uses the same rules."""
     errors: dict[str, str] = {}
     known = {"id", "slug", "title", "summary", "translated_title", "translated_summary", "mmp", "state",
-             "department", "year", "stage", "language", "tags", "published", "outcomes", "links", "contacts"}
+             "department", "year", "stage", "language", "tags", "published", "outcomes", "links", "contacts",
+             "recognitions"}
     for key in sorted(set(meta) - known):
         errors[str(key)] = _l("unknown key")
 
@@ -281,6 +286,7 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
     links = _validate_links(meta.get("links"), errors)
     outcomes = _validate_outcomes(meta.get("outcomes"), {link["url"] for link in links}, errors)
     contacts = _validate_contacts(meta.get("contacts"), errors)
+    recognitions = _validate_recognitions(meta.get("recognitions"), errors)
 
     if not body:
         errors["body"] = MISSING
@@ -297,7 +303,7 @@ def validate_case_meta(meta: dict, body: str, *, path: Path | str, mmp_slugs: se
         path=str(path), number=number, slug=slug, title=title, summary=summary, translated_title=translated_title,
         translated_summary=translated_summary, mmp=mmp, state=state,
         department=department, year=year, stage=stage, language=language, tags=tags, published=published,
-        outcomes=outcomes, links=links, contacts=contacts, body=body,
+        outcomes=outcomes, links=links, contacts=contacts, body=body, recognitions=recognitions,
     )
 
 
@@ -320,7 +326,8 @@ def _validate_outcomes(value: Any, link_urls: set[str], errors: dict[str, str]) 
     if value is None:
         return []
     if not isinstance(value, list):
-        errors["outcomes"] = _l("must be a list of {label, before, after, unit, source}")
+        errors["outcomes"] = _l("must be a list of {label, before, after, unit, period, source, document, "
+                                "attachment, evidence}")
         return []
     outcomes = []
     for i, item in enumerate(value, 1):
@@ -339,11 +346,50 @@ def _validate_outcomes(value: Any, link_urls: set[str], errors: dict[str, str]) 
         source = item.get("source")
         if source is not None and (not is_web_url(source) or source.strip() not in link_urls):
             errors.setdefault(field, _l("'source' must be an http(s) url that is also listed in links"))
+        period, document, attachment = (_text(item.get(key) or "") for key in ("period", "document", "attachment"))
+        for key, text, limit in (("period", period, 40), ("document", document, 300), ("attachment", attachment, 255)):
+            if len(text) > limit:
+                errors.setdefault(field, _l("'%(key)s' must be at most %(limit)s characters", key=key, limit=limit))
+        evidence = item.get("evidence") or EvidenceGrade.self_reported.value
+        if evidence not in EvidenceGrade.labels():
+            errors.setdefault(field, _l("'evidence' must be one of %(choices)s",
+                                        choices=", ".join(EvidenceGrade.labels())))
+            evidence = EvidenceGrade.self_reported.value
+        elif evidence != EvidenceGrade.self_reported.value and not (source or document or attachment):
+            # A grade above self-reported is a claim about a document: name it.
+            errors.setdefault(field, _l("a figure graded above self-reported needs its source (a url, a document "
+                                        "or an attachment)"))
         outcomes.append({
             "label": _text(item["label"]), "before": numbers["before"], "after": numbers["after"],
             "unit": _text(item.get("unit") or ""), "source": source.strip() if isinstance(source, str) else None,
+            "period": period, "document": document, "attachment": attachment, "evidence": evidence,
         })
     return outcomes
+
+
+def _validate_recognitions(value: Any, errors: dict[str, str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors["recognitions"] = _l("must be a list of {name, year, category}")
+        return []
+    recognitions = []
+    this_year = dt.date.today().year
+    for i, item in enumerate(value, 1):
+        field = f"recognitions[{i}]"
+        if not isinstance(item, dict) or not _text(item.get("name")):
+            errors[field] = _l("needs a name")
+            continue
+        name, category, year = _text(item["name"]), _text(item.get("category") or ""), item.get("year")
+        if isinstance(year, str) and year.strip().isdigit():
+            year = int(year.strip())
+        if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= this_year:
+            errors[field] = _l("'year' must be a whole year from %(low)s to %(high)s", low=FIRST_YEAR,
+                               high=this_year)
+        elif len(name) > 200 or len(category) > 300:
+            errors[field] = _l("the name may have at most 200 characters and the category 300")
+        recognitions.append({"name": name, "year": year, "category": category})
+    return recognitions
 
 
 def _validate_contacts(value: Any, errors: dict[str, str]) -> list[dict]:
@@ -503,14 +549,21 @@ def fill_revision(revision: Revision, document: CaseDocument) -> None:
     revision.department = document.department
     revision.year_started, revision.stage, revision.language = document.year, document.stage, document.language
     revision.tag_list = " ".join(sorted(set(document.tags)))
-    if revision.id is not None and (revision.outcomes or revision.links or revision.contacts):
+    if revision.id is not None and (revision.outcomes or revision.links or revision.contacts
+                                    or revision.recognitions):
         # Positions are unique per revision, and a flush inserts before it deletes: drop the old rows first.
-        revision.outcomes, revision.links, revision.contacts = [], [], []
+        revision.outcomes, revision.links, revision.contacts, revision.recognitions = [], [], [], []
         db.session.flush()
     revision.outcomes = [
         OutcomeFigure(position=i, label=o["label"], before_value=o["before"], after_value=o["after"],
-                      unit=o["unit"], source_url=o["source"])
+                      unit=o["unit"], source_url=o["source"], period=o.get("period") or "",
+                      source_document=o.get("document") or "", source_attachment=o.get("attachment") or "",
+                      evidence=o.get("evidence") or EvidenceGrade.self_reported.value)
         for i, o in enumerate(document.outcomes)
+    ]
+    revision.recognitions = [
+        Recognition(position=i, name=r["name"], year=r["year"], category=r.get("category") or "")
+        for i, r in enumerate(document.recognitions or [])
     ]
     revision.links = [CaseLink(position=i, title=link["title"], url=link["url"]) for i, link in enumerate(document.links)]
     revision.contacts = [
@@ -542,7 +595,10 @@ def document_from_case(case: Case, revision: Revision) -> CaseDocument:
         tags=sorted(revision.tag_names),
         published=case.first_published_at.date() if case.first_published_at else None,
         outcomes=[{"label": o.label, "before": _number(o.before_value), "after": _number(o.after_value),
-                   "unit": o.unit, "source": o.source_url} for o in revision.outcomes],
+                   "unit": o.unit, "source": o.source_url, "period": o.period or "",
+                   "document": o.source_document or "", "attachment": o.source_attachment or "",
+                   "evidence": o.grade.value} for o in revision.outcomes],
+        recognitions=[{"name": r.name, "year": r.year, "category": r.category or ""} for r in revision.recognitions],
         links=[{"title": link.title, "url": link.url} for link in revision.links],
         contacts=[{"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone,
                    "url": c.url} for c in revision.contacts],
@@ -574,12 +630,15 @@ def render_case_file(document: CaseDocument) -> str:
     if document.published:
         meta["published"] = document.published
     if document.outcomes:
-        meta["outcomes"] = [{k: v for k, v in o.items() if v not in (None, "")} | {"label": o["label"]}
-                            for o in document.outcomes]
+        meta["outcomes"] = [{k: v for k, v in o.items() if v not in (None, "")
+                             and not (k == "evidence" and v == EvidenceGrade.self_reported.value)}
+                            | {"label": o["label"]} for o in document.outcomes]
     if document.links:
         meta["links"] = document.links
     if document.contacts:
         meta["contacts"] = [{k: v for k, v in c.items() if v not in (None, "")} for c in document.contacts]
+    if document.recognitions:
+        meta["recognitions"] = [{k: v for k, v in r.items() if v not in (None, "")} for r in document.recognitions]
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n{document.body}"
 

@@ -64,7 +64,7 @@ class FragmentCache:
 CACHE = FragmentCache()
 
 
-def library_version() -> int | None:
+def library_version() -> tuple | None:
     """``kb.search.library_version()``, asked once per request."""
     if "kb_library_version" not in g:
         g.kb_library_version = search.library_version()

@@ -47,6 +47,9 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 NEUTRAL = frozenset({
     "static", "public.health", "public.case_citation", "public.case_version_citation",
     "attachments.download", "public.choose_language",
+    # For crawlers, harvesters and spreadsheets: one address whatever the visitor's language.
+    "discovery.robots", "discovery.sitemap", "discovery.sitemap_pages", "discovery.sitemap_cases",
+    "discovery.oai_endpoint", "discovery.export_results", "discovery.pack_bibliography",
 })
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 

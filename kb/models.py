@@ -389,6 +389,16 @@ class Case(Model):
         index=True,
     )
     first_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The overall evidence level of the published version's figures (kb.services.evidence); None: no figures.
+    evidence_level: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Freshness (kb.services.freshness): when the case was last confirmed as current, when it is next due,
+    # and whether its organisation says the practice has been discontinued (and why).
+    last_verified_on: Mapped[dt.date | None] = mapped_column(db.Date)
+    review_by: Mapped[dt.date | None] = mapped_column(db.Date, index=True)
+    discontinued_on: Mapped[dt.date | None] = mapped_column(db.Date)
+    discontinued_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Which reminder was last sent for the current review-by date ("soon", "overdue"): each is sent once.
+    reverify_reminded: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -461,6 +471,8 @@ class Revision(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The reviewer's choice of how many months until the case is to be re-verified (None: the default year).
+    review_months: Mapped[int | None] = mapped_column(Integer)
     # Optimistic lock: every UPDATE checks and bumps it, so two reviewers acting at once cannot both win.
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
@@ -495,15 +507,41 @@ class Revision(Model):
     contacts: Mapped[list[CaseContact]] = relationship(
         order_by="CaseContact.position", cascade="all, delete-orphan"
     )
+    recognitions: Mapped[list[Recognition]] = relationship(
+        order_by="Recognition.position", cascade="all, delete-orphan"
+    )
+
+
+class EvidenceGrade(LabelledEnum):
+    """How an outcome figure is known, weakest first. A reviewer may confirm or lower a figure's grade,
+    never raise it (kb.services.evidence)."""
+
+    self_reported = "self_reported"
+    documented = "documented"  # in the department's own published documents
+    evaluated = "evaluated"  # by an independent evaluation (a university, a multilateral agency)
+    audited = "audited"  # by an audit, e.g. the Comptroller and Auditor General
+
+    __labels__ = {
+        "self_reported": _l("Self-reported"), "documented": _l("Documented by the department"),
+        "evaluated": _l("Independently evaluated"), "audited": _l("Audited (e.g. CAG)"),
+    }
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
 
 
 class OutcomeFigure(Model):
-    """A measured result: a label with the value before and after the practice."""
+    """A measured result: a label with the baseline (before) and the result (after), the period it holds
+    for, where it is written down (a URL, a named document or an attached file) and how it is known."""
 
     __tablename__ = "outcome_figures"
     __table_args__ = (
         UniqueConstraint("revision_id", "position", name="uq_outcome_figures_revision_id_position"),
         CheckConstraint("before_value IS NOT NULL OR after_value IS NOT NULL", name="has_value"),
+        CheckConstraint(_in("evidence", [g.value for g in EvidenceGrade]), name="evidence"),
+        CheckConstraint(f"evidence_reviewed IS NULL OR {_in('evidence_reviewed', [g.value for g in EvidenceGrade])}",
+                        name="evidence_reviewed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -514,6 +552,41 @@ class OutcomeFigure(Model):
     after_value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(60), default="")
     source_url: Mapped[str | None] = mapped_column(String(1000))
+    # "As of": the year or period the result holds for ("2019-20", "March 2023").
+    period: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # A document named as the source ("CAG Report No. 4 of 2019"), and/or an attached file (its name).
+    source_document: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    source_attachment: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The grade the submitter claims, and the grade the reviewer confirmed or lowered it to.
+    evidence: Mapped[str] = mapped_column(String(20), default=EvidenceGrade.self_reported.value,
+                                          server_default=EvidenceGrade.self_reported.value)
+    evidence_reviewed: Mapped[str | None] = mapped_column(String(20))
+
+    @property
+    def grade(self) -> EvidenceGrade:
+        """The grade that counts: the reviewer's when the figure has been reviewed, else the claim."""
+        return EvidenceGrade(self.evidence_reviewed or self.evidence or EvidenceGrade.self_reported.value)
+
+    @property
+    def has_source(self) -> bool:
+        return bool(self.source_url or self.source_document or self.source_attachment)
+
+
+class Recognition(Model):
+    """An award or recognition a practice received (e.g. the National Award for e-Governance)."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "position", name="uq_recognitions_revision_id_position"),
+        CheckConstraint("year BETWEEN 1980 AND 2100", name="year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class CaseLink(Model):
@@ -649,6 +722,8 @@ class EmailMessage(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Extra headers (a digest's List-Unsubscribe and List-Unsubscribe-Post), as a JSON object.
+    headers: Mapped[dict | None] = mapped_column(db.JSON)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -996,3 +1071,74 @@ class Feedback(Model):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+
+class AlertFrequency(LabelledEnum):
+    daily = "daily"
+    weekly = "weekly"
+
+    __labels__ = {"daily": _l("Daily"), "weekly": _l("Weekly")}
+
+
+class Alert(Model):
+    """Someone follows a search (an MMP, a state and a tag are searches too) by email. A logged-in user's
+    alert goes to their account's address; a visitor's is kept with its address and is confirmed by a link
+    mailed to it (double opt-in) before any digest goes out. ``sender_key`` is a keyed hash of the network
+    address that asked, to limit how many confirmations one address may request."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in("frequency", [f.value for f in AlertFrequency]), name="frequency"),
+        CheckConstraint(_in("language", [lang.value for lang in Language]), name="language"),
+        CheckConstraint("user_id IS NOT NULL OR email IS NOT NULL", name="has_recipient"),
+        Index("ix_alerts_email_created", "email", "created_at"),
+        Index("ix_alerts_sender_created", "sender_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    query: Mapped[str] = mapped_column(String(2000), default="")  # the /cases query string it follows
+    frequency: Mapped[str] = mapped_column(String(10), default=AlertFrequency.weekly.value)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    sender_key: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def recipient(self) -> str:
+        return self.user.email if self.user is not None else (self.email or "")
+# ---------------------------------------------------------------------------------------------------
+# Usage and the dashboard's aggregates
+
+
+class CaseUsageDay(Model):
+    """How often a published case was viewed and its files downloaded on one day (India time): counts only,
+    never who or from where."""
+
+    __tablename__ = "case_usage_days"
+    __table_args__ = (
+        UniqueConstraint("case_id", "day", name="uq_case_usage_days_case_id_day"),
+        Index("ix_case_usage_days_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(db.Date)
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    downloads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AggregateVersion(Model):
+    """A single row: a number bumped in the same transaction as every publication, withdrawal, change of a
+    case's freshness, training use or replication. The dashboard's aggregates are kept per version
+    (kb.services.dashboard), so they are worked out again only after something they count changed."""
+
+    __tablename__ = "aggregate_versions"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(db.BigInteger().with_variant(Integer, "sqlite"), default=0)

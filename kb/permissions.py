@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from kb.errors import Forbidden, NotFound
 from kb.models import (
-    Case, CoursePack, OrganizationKind, Replication, Revision, RevisionStatus, Role, TeachingNote, TrainingUse, User,
+    Alert, Case, CoursePack, OrganizationKind, Replication, Revision, RevisionStatus, Role, TeachingNote, TrainingUse, User,
 )
 from kb.workflow import EDITABLE_STATES, OPEN_STATES, REVIEWER_VISIBLE_STATES, TRANSITIONS
 
@@ -182,6 +182,11 @@ CASE_POLICY: dict[str, Rule] = {
     # A new version starts from a published case, which is public; an unpublished one stays hidden.
     "new_revision": Rule(_OWN_SUBMITTERS, _l("Only a submitter of the case's organisation may open a new version."),
                          sees=lambda user, case: case.is_published or can_view_submission(user, case)),
+    # Re-verifying a published case (confirm as current, mark as discontinued) is its organisation's word;
+    # an admin may record it on their behalf.
+    "reverify": Rule(lambda user, case: is_own_submitter(user, case) or is_admin(user),
+                     _l("Only a submitter of the case's organisation may re-verify it."),
+                     sees=lambda user, case: case.is_published or can_view_submission(user, case)),
     "comment": Rule(_comments, _l("Only the submitting organisation and reviewers may comment.")),
     "record_training_use": Rule(lambda user, case: is_trainer(user) and belongs_to_an_ati(user),
                                 _l("Only a trainer of an Administrative Training Institute may record training use."),
@@ -263,9 +268,19 @@ ACCOUNT_POLICY: dict[str, Rule] = {
         else _l("Only an admin may manage accounts.")), sees=_ANYONE),
 }
 
+def _owns_alert(user: User | None, alert) -> bool:
+    """An alert is its follower's alone: nobody else learns that it exists (a visitor's is stopped from its
+    mailed link, never from an account)."""
+    return _acting(user) and alert.user_id == user.id
+
+
+ALERT_POLICY: dict[str, Rule] = {
+    "delete": Rule(_owns_alert, sees=_owns_alert),
+}
+
 POLICIES: dict[type | None, dict[str, Rule]] = {
     type(None): SITE_POLICY, Case: CASE_POLICY, TrainingUse: TRAINING_USE_POLICY, Replication: REPLICATION_POLICY,
-    TeachingNote: TEACHING_NOTE_POLICY, CoursePack: COURSE_PACK_POLICY, User: ACCOUNT_POLICY,
+    TeachingNote: TEACHING_NOTE_POLICY, CoursePack: COURSE_PACK_POLICY, User: ACCOUNT_POLICY, Alert: ALERT_POLICY,
 }
 
 
@@ -327,7 +342,7 @@ def allowed_actions(user: User | None, case: Case) -> list[str]:
 def allowed_changes(user: User | None, case: Case) -> set[str]:
     """The other things the user may do to the submission now (links and forms to show): ``edit`` and
     ``attach`` while it is a draft or sent back for changes, ``new_revision`` on a published case with no
-    version open, ``comment``. The service functions check the same rules when the action is taken."""
+    version open, ``comment``, ``reverify`` a published case. The service functions check the same rules when the action is taken."""
     revision = case.working_revision
     if revision is None or not can_view_submission(user, case):
         return set()
@@ -338,4 +353,6 @@ def allowed_changes(user: User | None, case: Case) -> set[str]:
         changes.add("new_revision")
     if can(user, "comment", case):
         changes.add("comment")
+    if case.is_published and can(user, "reverify", case):
+        changes.add("reverify")
     return changes

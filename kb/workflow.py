@@ -67,7 +67,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 # What the audit trail calls each kind of event: the transitions, and the steps that change no state.
 EVENT_LABELS = {
     "create": _l("Created"), "edit": _l("Edited"), "new_revision": _l("New version opened"),
-    "import": _l("Imported"), **{action: transition.label for action, transition in TRANSITIONS.items()},
+    "import": _l("Imported"), "grade_evidence": _l("Evidence checked"),
+    "confirm_current": _l("Confirmed as current"), "discontinue": _l("Marked as discontinued"), **{action: transition.label for action, transition in TRANSITIONS.items()},
 }
 
 REVIEW_ACTIONS = ("claim", "request_changes", "approve", "reject")

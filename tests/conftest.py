@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -430,3 +431,24 @@ def csrf_token_in(html: str) -> str | None:
 
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     return match.group(1) if match else None
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port (aiosmtpd), collecting what it receives."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()

@@ -61,3 +61,22 @@ def test_content_export_writes_one_file_per_published_case(runner, library, tmp_
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out" / "cases").glob("*.md"))) == len(library.created)
     assert (tmp_path / "out" / "taxonomy" / "mmps.yml").exists()
+
+
+def test_freshness_due_lists_what_is_due_and_reminds_once(runner, make_submission):
+    import datetime as dt
+
+    from kb.models import Notification
+    from kb.services.freshness import today_in_india
+
+    case, people = make_submission("published")
+    case.review_by = today_in_india() - dt.timedelta(days=3)
+    db.session.commit()
+    result = runner.invoke(args=["freshness", "due", "--notify"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{case.public_id}\toverdue\t{case.review_by.isoformat()}\t-3\tka-revenue\treminded"]
+    again = runner.invoke(args=["freshness", "due", "--notify"])
+    assert again.output.splitlines() == [f"{case.public_id}\toverdue\t{case.review_by.isoformat()}\t-3\tka-revenue"]
+    assert db.session.query(Notification).filter_by(kind="reverify").count() == 1
+    assert runner.invoke(args=["freshness", "due", "--within", "-1"]).exit_code == 2

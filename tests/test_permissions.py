@@ -27,11 +27,12 @@ def test_a_submission_sent_back_is_editable_again(make_submission):
 def test_a_published_case_offers_a_new_version_until_one_is_open(make_submission):
     case, people = make_submission("published")
     submitter = people["submitter"]
-    assert permissions.allowed_changes(submitter, case) == {"new_revision", "comment"}
-    assert "new_revision" not in permissions.allowed_changes(people["reviewer"], case)
+    assert permissions.allowed_changes(submitter, case) == {"new_revision", "comment", "reverify"}
+    assert not {"new_revision", "reverify"} & permissions.allowed_changes(people["reviewer"], case)
     submissions.open_new_revision(submitter, case.public_id)
     db.session.commit()
-    assert permissions.allowed_changes(submitter, case) == {"edit", "attach", "comment"}
+    # The published version can still be confirmed as current while the new one is written.
+    assert permissions.allowed_changes(submitter, case) == {"edit", "attach", "comment", "reverify"}
 
 
 def test_another_organisations_submitter_gets_nothing(make_user, make_org, make_submission):

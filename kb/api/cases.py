@@ -8,10 +8,11 @@ from kb import fragments
 from kb.api import api
 from kb.api import requests as parse
 from kb.api.auth import caller, token_required
+from kb.api import serializers
 from kb.api.serializers import case_detail, case_summary
 from kb.api.submission_serializers import submission_detail, submission_url
 from kb.extensions import db
-from kb.services import catalog, submissions
+from kb.services import catalog, freshness, submissions
 
 
 @api.get("/taxonomy")
@@ -26,7 +27,9 @@ def taxonomy():
 @api.get("/cases")
 def list_cases():
     """The same for every caller of the same library: kept (kb.fragments) as its JSON text."""
-    body = fragments.cached("api-search", (request.query_string,), lambda: current_app.json.dumps(search_results()))
+    # Which cases are overdue for re-verification (``current=1``) changes with the day: the kept answer is the day's.
+    body = fragments.cached("api-search", (request.query_string, freshness.today_in_india()),
+                            lambda: current_app.json.dumps(search_results()))
     return current_app.response_class(body, mimetype="application/json")
 
 
@@ -77,3 +80,23 @@ def archive_case(public_id: str):
                                    lock_version=parse.lock_version(data))
     db.session.commit()
     return submission_detail(case, caller())
+
+
+@api.post("/cases/<public_id>/confirm-current")
+@token_required
+def confirm_current(public_id: str):
+    """Its organisation confirms a published case as current: an event in the audit trail, no new version."""
+    data = parse.only(parse.json_object(required=False), ("note",))
+    case = freshness.confirm_current(caller(), public_id, parse.text(data, "note") or "")
+    db.session.commit()
+    return serializers.freshness_json(case)
+
+
+@api.post("/cases/<public_id>/discontinue")
+@token_required
+def discontinue(public_id: str):
+    """Its organisation marks a published practice as discontinued, with the reason (the case stays readable)."""
+    data = parse.only(parse.json_object(), ("reason",))
+    case = freshness.mark_discontinued(caller(), public_id, parse.text(data, "reason") or "")
+    db.session.commit()
+    return serializers.freshness_json(case)

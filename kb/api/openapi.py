@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 
+from flask import url_for
+
 from kb.api import adoptions, api
 from kb.api.schema import (
     BOOLEAN, DATETIME, INTEGER, PAGING, PUBLIC_ID, PUBLIC_ID_PARAM, RESPONSES, STRING, nullable, obj, operation,
     param, ref, repeatable,
 )
-from kb.models import Language, RevisionStatus, Stage
+from kb.models import EvidenceGrade, Language, RevisionStatus, Stage
 from kb.services import catalog, submissions
 from kb.workflow import REVIEW_ACTIONS, TRANSITIONS
 
@@ -31,8 +33,23 @@ def _page_of(item: str, **more) -> dict:
 # ---------------------------------------------------------------------------------------------------
 # Schemas
 
+_EVIDENCE = {"enum": [grade.value for grade in EvidenceGrade],
+             "description": "how the figure is known, weakest first: self_reported, documented (by the department), "
+                            "evaluated (independently), audited (e.g. CAG)"}
 _OUTCOME = obj({"label": STRING, "before": nullable({"type": "number"}), "after": nullable({"type": "number"}),
-                "unit": STRING, "source": nullable(STRING)}, ["label"])
+                "unit": STRING, "source": nullable(STRING),
+                "period": {"type": "string", "description": "the year or period the figure holds for (as of)"},
+                "document": {"type": "string", "description": "a document named as the source"},
+                "attachment": {"type": "string", "description": "the name of an attached file that is the source"},
+                "evidence": _EVIDENCE,
+                "evidence_reviewed": {"type": "boolean", "description": "a reviewer confirmed or lowered the grade "
+                                                                        "(in responses only)"}}, ["label"])
+_FRESHNESS = obj({"status": {"enum": ["current", "due_soon", "overdue", "discontinued"]},
+                  "last_verified": nullable({"type": "string", "format": "date"}),
+                  "review_by": nullable({"type": "string", "format": "date"}),
+                  "discontinued_on": nullable({"type": "string", "format": "date"}),
+                  "discontinued_reason": STRING}, ["status", "last_verified", "review_by"])
+_RECOGNITION = obj({"name": STRING, "year": INTEGER, "category": STRING}, ["name", "year"])
 _LINK = obj({"title": STRING, "url": STRING}, ["title", "url"])
 _CONTACT = obj({"name": STRING, "organization": STRING, "email": nullable(STRING), "phone": nullable(STRING),
                 "url": nullable(STRING)}, ["name"])
@@ -56,6 +73,7 @@ _FIELDS_IN = {
     "outcomes": {"type": "array", "items": ref("Outcome")},
     "links": {"type": "array", "items": ref("Link")},
     "contacts": {"type": "array", "items": ref("Contact")},
+    "recognitions": {"type": "array", "items": ref("Recognition")},
 }
 assert set(_FIELDS_IN) == set(submissions.EDITABLE_FIELDS), "document every editable field"
 
@@ -66,6 +84,7 @@ _FIELDS_OUT = {
     "department": STRING, "year": nullable(INTEGER), "stage": nullable(STRING), "language": STRING,
     "tags": {"type": "array", "items": STRING}, "outcomes": {"type": "array", "items": ref("Outcome")},
     "links": {"type": "array", "items": ref("Link")}, "contacts": {"type": "array", "items": ref("Contact")},
+    "recognitions": {"type": "array", "items": ref("Recognition")},
 }
 
 _ORGANIZATION = nullable(obj({"slug": STRING, "name": STRING}, ["slug", "name"]))
@@ -73,7 +92,11 @@ _NOTE = {"type": "string", "description": "why; required for request_changes, re
 _LOCK = {"type": "integer", "description": "the lock_version you last read; if the submission changed since, "
                                            "the request is refused with 409 and nothing is applied"}
 
+_LINKS = {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}
+
 SCHEMAS = {
+    "ApiRoot": obj({"name": STRING, "version": STRING, "links": _LINKS, "elsewhere": _LINKS},
+                   ["name", "version", "links"]),
     "Error": obj({"error": obj({
         "code": {"type": "string", "description": "a machine word: invalid, unauthorized, forbidden, not_found, "
                                                   "conflict, too_large, rate_limited, ..."},
@@ -93,6 +116,7 @@ SCHEMAS = {
         "year": nullable(INTEGER), "tags": {"type": "array", "items": STRING}, "language": STRING,
         "url": {"type": "string", "description": "the case's permanent link"},
         "highlight": {"type": "string", "description": "HTML in which only <mark> is markup"},
+        "evidence": nullable({**_EVIDENCE, "description": "the case's overall evidence level; null: no figures"}),
     }, ["id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight"]),
     "FacetCount": obj({"value": {"type": ["string", "integer"]}, "count": INTEGER}, ["value", "count"]),
     "CaseList": _page_of("CaseSummary", facets={
@@ -116,12 +140,18 @@ SCHEMAS = {
         "contacts": {"type": "array", "items": ref("Contact")},
         "adoptions": {"type": "integer", "description": "how many training uses are recorded"},
         "attachments": {"type": "array", "items": ref("Attachment")},
+        "evidence": obj({"level": nullable(_EVIDENCE), "figures": INTEGER, "reaching": INTEGER,
+                         "by_grade": {"type": "object", "additionalProperties": INTEGER},
+                         "reviewed": INTEGER, "reason": STRING}, ["level", "figures", "reason"]),
+        "freshness": ref("Freshness"),
+        "recognitions": {"type": "array", "items": ref("Recognition")},
     }, ["id", "title", "summary", "body", "body_html", "mmp", "state", "year", "tags", "language", "version",
         "published_at", "url", "citation", "adoptions", "attachments"]),
     "SimilarCases": obj({"results": {"type": "array", "items": ref("CaseSummary")}}, ["results"]),
     "Outcome": _OUTCOME,
     "Link": _LINK,
     "Contact": _CONTACT,
+    "Recognition": _RECOGNITION,
     "SubmissionCreate": obj(_FIELDS_IN, ["title", "mmp"], closed=True, description=(
         "A draft may be incomplete, but needs a title and an MMP; submitting it needs every field the content "
         "rules require. status, organization, author and id are set by kb: sending them is a 400.")),
@@ -130,6 +160,11 @@ SCHEMAS = {
     "ActionRequest": obj({"note": _NOTE, "lock_version": _LOCK}, closed=True),
     "ReviewRequest": obj({"action": {"enum": list(REVIEW_ACTIONS)}, "note": _NOTE, "lock_version": _LOCK},
                          ["action"], closed=True),
+    "Freshness": _FRESHNESS,
+    "ConfirmCurrentRequest": obj({"note": {"type": "string", "description": "what was checked; optional"}}, [],
+                                 closed=True),
+    "DiscontinueRequest": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}, ["reason"],
+                              closed=True),
     "ArchiveRequest": obj({"note": _NOTE, "lock_version": _LOCK}, ["note"], closed=True),
     "CommentRequest": obj({"body": {"type": "string", "minLength": 1, "maxLength": submissions.MAX_COMMENT}},
                           ["body"], closed=True),
@@ -163,7 +198,7 @@ SCHEMAS = {
         "created_at": DATETIME, "updated_at": DATETIME, "submitted_at": nullable(DATETIME),
         "url": STRING, "case_url": nullable({"type": "string", "description": "the public page, once published"}),
         "allowed_actions": {"type": "array", "items": {"enum": [*TRANSITIONS, "edit", "attach", "new_revision",
-                                                                "comment"]},
+                                                                "comment", "reverify"]},
                             "description": "what the caller may do now"},
         "history": {"type": "array", "items": ref("HistoryEvent"), "description": "the append-only audit trail"},
         "comments": {"type": "array", "items": ref("Comment")},
@@ -203,7 +238,10 @@ def _paths() -> dict:
                 repeatable("year", INTEGER, "year started; repeat for OR"),
                 repeatable("tag", STRING, "repeat for OR"),
                 repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
-                param("sort", "query", {"enum": list(catalog.SORTS)}, "relevance (default with q), newest, title"),
+                repeatable("evidence", _EVIDENCE, "overall evidence level; repeat for OR"),
+                param("current", "query", {"enum": ["0", "1"]}, "1: leave out cases overdue for re-verification"),
+                param("sort", "query", {"enum": list(catalog.SORTS)},
+                      "relevance (default with q), newest, title, evidence (strongest first)"),
                 *PAGING])},
         "/cases/{public_id}": {"get": operation(
             "One published case (its live version)", tag=library, ok="200", schema="CaseDetail", token=False,
@@ -222,6 +260,19 @@ def _paths() -> dict:
             "Withdraw a published case from the library", tag=review, ok="200", schema="Submission",
             body="ArchiveRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="archiveCase",
             description="Reviewers and admins; a note (the reason) is required. Its permalinks then answer 404.")},
+        "/cases/{public_id}/confirm-current": {"post": operation(
+            "Confirm a published case as current (re-verification)", tag=work, ok="200", schema="Freshness",
+            body="ConfirmCurrentRequest", body_required=False, errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="confirmCurrent", description=(
+                "The case's organisation (or an admin): recorded in the audit trail, no new version; the next "
+                "review falls due after the case's interval. 409 for a case marked as discontinued.")),
+        },
+        "/cases/{public_id}/discontinue": {"post": operation(
+            "Mark a published practice as discontinued", tag=work, ok="200", schema="Freshness",
+            body="DiscontinueRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="discontinueCase", description=(
+                "The case's organisation (or an admin), with the reason; the case stays readable and shows it.")),
+        },
         "/submissions": {
             "get": operation(
                 "Submissions you may see", tag=work, ok="200", schema="SubmissionList", errors=("400",),
@@ -287,6 +338,9 @@ def _paths() -> dict:
             body_required=False, errors=("400",), operation_id="markNotificationsRead")},
         "/openapi.json": {"get": operation(
             "This document", tag=meta, ok="200", token=False, operation_id="getOpenApi")},
+        "/": {"get": operation(
+            "Where to start: links to this document and the main collections", tag=meta, ok="200",
+            schema="ApiRoot", token=False, operation_id="getApiRoot")},
     }
 
 
@@ -329,3 +383,21 @@ def document() -> dict:
 @api.get("/openapi.json")
 def openapi_document():
     return document()
+
+
+@api.get("/", strict_slashes=False)
+def api_root():
+    """The API's front door: what it is, and links to its description and main collections (and to the
+    site's other machine-readable doors: feeds, OAI-PMH, the sitemap)."""
+    def link(endpoint: str, **values) -> str:
+        return url_for(endpoint, _external=True, **values)
+
+    return {
+        "name": document()["info"]["title"],
+        "version": document()["info"]["version"],
+        "links": {"openapi": link("api.openapi_document"), "taxonomy": link("api.taxonomy"),
+                  "cases": link("api.list_cases"), "submissions": link("api.list_submissions"),
+                  "notifications": link("api.list_notifications"), "me": link("api.me")},
+        "elsewhere": {"atom_feed": link("discovery.cases_feed"), "oai_pmh": link("discovery.oai_endpoint"),
+                      "sitemap": link("discovery.sitemap")},
+    }

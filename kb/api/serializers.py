@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from kb.markdown import render_markdown
 from kb.models import Case
+from kb.services import evidence, freshness
 from kb.services.adoptions import count_training_uses
 from kb.services.citations import format_citation, permalink
 
@@ -20,6 +21,7 @@ def case_summary(case: Case, highlight: str | None = None) -> dict:
         "language": case.language,
         "url": permalink(case),
         "highlight": highlight or "",
+        "evidence": getattr(case, "evidence_level", None),
     }
 
 
@@ -46,10 +48,10 @@ def case_detail(case: Case) -> dict:
         "url": permalink(case),
         "version_url": permalink(case, revision),
         "citation": format_citation(case, revision),
-        "outcomes": [
-            {"label": o.label, "before": o.before_value, "after": o.after_value, "unit": o.unit, "source": o.source_url}
-            for o in revision.outcomes
-        ],
+        "outcomes": [outcome_json(o) for o in revision.outcomes],
+        "evidence": evidence_json(revision),
+        "freshness": freshness_json(case),
+        "recognitions": [{"name": r.name, "year": r.year, "category": r.category} for r in revision.recognitions],
         "links": [{"title": link.title, "url": link.url} for link in revision.links],
         "contacts": [
             {"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone, "url": c.url}
@@ -61,6 +63,28 @@ def case_detail(case: Case) -> dict:
             for a in revision.attachments
         ],
     }
+
+
+def outcome_json(outcome) -> dict:
+    return {"label": outcome.label, "before": outcome.before_value, "after": outcome.after_value,
+            "unit": outcome.unit, "source": outcome.source_url, "period": outcome.period,
+            "document": outcome.source_document, "attachment": outcome.source_attachment,
+            "evidence": outcome.grade.value, "evidence_reviewed": outcome.evidence_reviewed is not None}
+
+
+def evidence_json(revision) -> dict:
+    summary = evidence.summarise(revision.outcomes)
+    return {"level": summary.level.value if summary.level else None, "figures": summary.figures,
+            "reaching": summary.reaching, "by_grade": {grade.value: n for grade, n in summary.by_grade},
+            "reviewed": summary.reviewed, "reason": evidence.reason_text(summary)}
+
+
+def freshness_json(case: Case) -> dict:
+    return {"status": freshness.status_of(case),
+            "last_verified": case.last_verified_on.isoformat() if case.last_verified_on else None,
+            "review_by": case.review_by.isoformat() if case.review_by else None,
+            "discontinued_on": case.discontinued_on.isoformat() if case.discontinued_on else None,
+            "discontinued_reason": case.discontinued_reason or ""}
 
 
 def _download_url(attachment) -> str:

@@ -56,6 +56,8 @@ def build_schema() -> Schema:
         year=NUMERIC(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
         stage=ID(stored=True, sortable=True),
+        # The case's overall evidence level (kb.services.evidence): a facet, and the "strongest evidence" sort.
+        evidence=ID(stored=True, sortable=True),
         tag_list=ID(sortable=True),
         published=DATETIME(stored=True, sortable=True),
         title_key=ID(sortable=True),
@@ -92,6 +94,7 @@ def case_document(case: Case) -> dict:
         "year": case.year_started,
         "language": case.language,
         "stage": case.stage,
+        "evidence": case.evidence_level or "",
         "tag_list": "\x1f".join(case.tag_names),
         "published": (case.first_published_at or revision.published_at or dt.datetime.now(dt.timezone.utc))
         .astimezone(dt.timezone.utc).replace(tzinfo=None),

@@ -190,7 +190,8 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------------------------------
 
     def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int,
-               _correcting: bool = False) -> SearchResults:
+               _correcting: bool = False, ids_only: bool = False,
+               exclude: frozenset[str] = frozenset()) -> SearchResults:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
@@ -219,6 +220,9 @@ class SearchEngine:
             elif weak:
                 matched, scores = _nearest(matched, scores)
 
+            if exclude:  # cases the caller leaves out (those overdue for re-verification), counts included
+                matched = matched.copy()
+                matched[[arrays.docnum_of[i] for i in exclude if i in arrays.docnum_of]] = False
             filter_masks = {
                 facet: arrays.filter_mask(facet, [_coerce(facet, v) for v in values])
                 for facet, values in filters.items() if values and facet in FACETS
@@ -230,18 +234,23 @@ class SearchEngine:
             total = int(final.sum())
 
             scored_query = any_words if matched_any else parsed.query
-            if sort not in ("relevance", "newest", "title"):
+            if sort not in ("relevance", "newest", "title", "evidence"):
                 sort = "relevance"
             if sort == "relevance" and scored_query is None:
                 sort = "newest"
             page_docs, page_scores = self._page(arrays, scores, final, sort, page, per_page)
-            hits = self._hits(searcher, scored_query, page_docs, page_scores)
+            if ids_only:  # an export pages through every result: no stored fields, no highlights
+                hits = [Hit(public_id=arrays.public_id_of[d], score=page_scores.get(d), title_html="",
+                            highlight_html="", translated_title_html="") for d in page_docs]
+            else:
+                hits = self._hits(searcher, scored_query, page_docs, page_scores)
 
             suggestion = None
             if parsed.query is not None and (lexical_total < SUGGEST_BELOW or matched_any or weak):
                 suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else lexical_total)
             if (lexical_total == 0 or weak) and suggestion and not _correcting:
-                corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True)
+                corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True,
+                                        ids_only=ids_only, exclude=exclude)
                 if corrected.total and not corrected.weak_matches:
                     corrected.corrected_from = parsed.text
                     corrected.suggestion = suggestion
@@ -403,6 +412,8 @@ class SearchEngine:
         docs = np.flatnonzero(final)
         if sort == "newest":
             order = docs[np.lexsort((-docs, -arrays.published[docs]))]
+        elif sort == "evidence":  # strongest evidence first, newest first within a level
+            order = docs[np.lexsort((-docs, -arrays.published[docs], -arrays.evidence_rank()[docs]))]
         else:
             order = docs[np.argsort(arrays.title_rank[docs], kind="stable")]
         return order[start:stop].tolist(), {}

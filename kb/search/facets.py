@@ -12,8 +12,12 @@ import dataclasses
 
 import numpy as np
 
-SINGLE_VALUED = ("mmp", "mmp_category", "state", "year", "language")
-FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language")
+from kb.models import EvidenceGrade
+
+SINGLE_VALUED = ("mmp", "mmp_category", "state", "year", "language", "evidence")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
+# The "evidence" sort: strongest grade first (a case without figures last).
+EVIDENCE_RANK = {grade.value: grade.rank + 1 for grade in EvidenceGrade}
 
 
 @dataclasses.dataclass
@@ -78,6 +82,12 @@ class FacetArrays:
                    vector_keys=[key if live[d] else None for d, key in enumerate(_column(reader, "vector_key"))])
 
     # -- filters -------------------------------------------------------------------------------------
+
+    def evidence_rank(self) -> np.ndarray:
+        """docnum -> the strength of the case's evidence level (0: none), for the "evidence" sort."""
+        column = self.columns["evidence"]
+        ranks = np.array([EVIDENCE_RANK.get(value, 0) for value in column.values] + [0], dtype=np.int8)
+        return ranks[column.codes]  # code -1 (no level) picks the trailing 0
 
     def filter_mask(self, facet: str, selected: list) -> np.ndarray:
         """Documents having any of the selected values of one facet (OR within a facet)."""

@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from kb.models import Case, Mmp, SearchOutbox, SearchOutboxState, State, utcnow
 
 ADVISORY_LOCK_KEY = 0x6B62_0001  # "kb" + 1: the outbox insert lock
+# A case's evidence level is a search facet; its freshness dates and discontinuation change its page,
+# which is kept per library version (kb.fragments), so they are queued too.
 _CLASSIFYING = ("published_revision_id", "mmp_id", "state_id", "department", "year_started", "stage",
-                "language", "slug", "first_published_at")
+                "language", "slug", "first_published_at", "evidence_level", "last_verified_on", "review_by",
+                "discontinued_on")
 
 
 def _changed_cases(session: Session) -> dict[int, str]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from kb.errors import NotFound, ValidationError
 from kb.extensions import db
 from kb.paging import Page
+from kb.services import freshness
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
@@ -35,8 +36,8 @@ from kb.models import (
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language")
-SORTS = ("relevance", "newest", "title")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
+SORTS = ("relevance", "newest", "title", "evidence")
 
 
 @dataclasses.dataclass
@@ -49,6 +50,9 @@ class CaseFilters:
     year: list[int] = dataclasses.field(default_factory=list)
     tag: list[str] = dataclasses.field(default_factory=list)
     language: list[str] = dataclasses.field(default_factory=list)
+    evidence: list[str] = dataclasses.field(default_factory=list)
+    # Leave out the cases past their review-by date (kb.services.freshness).
+    current_only: bool = False
 
     def active(self) -> dict[str, list]:
         return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
@@ -84,8 +88,11 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
             raise ValidationError(_l("Invalid filter."), {"year": _l("'%(value)s' is not a year", value=raw)})
         years.append(int(raw))
     clean = lambda name: [v.strip() for v in values.get(name, []) if v and v.strip()]  # noqa: E731
+    current = [v.strip() for v in values.get("current", []) if v and v.strip()]
+    if any(v not in ("1", "0") for v in current):
+        raise ValidationError(_l("Invalid filter."), {"current": _l("must be 1 (leave out overdue cases) or 0")})
     return CaseFilters(mmp=clean("mmp"), mmp_category=clean("mmp_category"), state=clean("state"), year=years, tag=clean("tag"),
-                       language=clean("language"))
+                       language=clean("language"), evidence=clean("evidence"), current_only="1" in current)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -256,7 +263,8 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
     sort = sort or ("relevance" if (q or "").strip() else "newest")
     if sort not in SORTS:
         raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
-    results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page)
+    exclude = freshness.overdue_public_ids() if filters.current_only else frozenset()
+    results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page, exclude=exclude)
     ids = [hit.public_id for hit in results.hits]
     cases = _published_by_public_id(ids)
     return SearchPage(
@@ -317,6 +325,9 @@ class CaseCard:
     tag_names: list
     first_published_at: object
     published_revision: CardText
+    evidence_level: str | None = None
+    review_by: object = None
+    discontinued_on: object = None
 
     @property
     def public_id(self) -> str:
@@ -345,7 +356,8 @@ def _published_by_public_id(ids: list[str]) -> dict[str, CaseCard]:
     rows = db.session.execute(
         select(Case.id, Case.number, Case.language, Case.year_started, Case.mmp_id, Case.state_id,
                Case.first_published_at, Revision.number, Revision.title, Revision.summary,
-               Revision.translated_title, Revision.translated_summary, Revision.language)
+               Revision.translated_title, Revision.translated_summary, Revision.language,
+               Case.evidence_level, Case.review_by, Case.discontinued_on)
         .join(Revision, Revision.id == Case.published_revision_id)
         .where(Case.number.in_(numbers))).all()
     if not rows:
@@ -358,6 +370,58 @@ def _published_by_public_id(ids: list[str]) -> dict[str, CaseCard]:
     mmps, states = _taxonomy_by_id()
     cards = [CaseCard(id=row[0], number=row[1], language=row[2], year_started=row[3], mmp=mmps[row[4]],
                       state=states.get(row[5]), tag_names=tags.get(row[0], []), first_published_at=row[6],
-                      published_revision=CardText(row[7], row[8], row[9], row[10] or "", row[11] or "", row[12]))
+                      published_revision=CardText(row[7], row[8], row[9], row[10] or "", row[11] or "", row[12]),
+                      evidence_level=row[13], review_by=row[14], discontinued_on=row[15])
              for row in rows]
     return {card.public_id: card for card in cards}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole cases for lists that need every field (feeds, exports, harvesting)
+
+
+def published_cases(public_ids: Sequence[str]) -> list[Case]:
+    """The published cases with these ids, each with its live revision, taxonomy and tags loaded, in the
+    order given (ids that are not published, or no longer, are left out)."""
+    from sqlalchemy.orm import selectinload
+
+    numbers = [_number_of(i) for i in public_ids]
+    if not numbers:
+        return []
+    found = {case.public_id: case for case in db.session.scalars(
+        select(Case).where(Case.number.in_(numbers), Case.published_revision_id.is_not(None))
+        # The body is left out: lists of whole cases (feeds, exports, harvests) never show it.
+        .options(joinedload(Case.mmp), joinedload(Case.state),
+                 joinedload(Case.published_revision).defer(Revision.body).defer(Revision.sent_back_content)
+                 .defer(Revision.checklist),
+                 selectinload(Case.tags)))}
+    return [found[i] for i in public_ids if i in found]
+
+
+EXPORT_BATCH = 200
+
+
+def iter_search_ids(q: str | None, filters: CaseFilters | None = None, *, sort: str | None = None,
+                    batch: int = EXPORT_BATCH, limit: int | None = None):
+    """The public ids of every result of a search, in its order, a batch at a time (lists of ids): what an
+    export streams from, never holding more than one batch of cases."""
+    from kb import search
+
+    filters = filters or CaseFilters()
+    sort = sort or ("relevance" if (q or "").strip() else "newest")
+    if sort not in SORTS:
+        raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
+    page, seen = 1, 0
+    while True:
+        size = batch if limit is None else min(batch, limit - seen)
+        if size <= 0:
+            return
+        results = search.search(q, filters.active(), sort=sort, page=page, per_page=batch, ids_only=True)
+        ids = [hit.public_id for hit in results.hits][:size]
+        if not ids:
+            return
+        yield ids
+        seen += len(ids)
+        if page * batch >= results.total:
+            return
+        page += 1

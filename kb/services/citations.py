@@ -9,9 +9,11 @@ import json
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from kb.errors import NotFound
 from kb.models import Case, Revision
+from kb.services import evidence
 
 
 def permalink(case: Case, revision: Revision | None = None) -> str:
@@ -64,6 +66,9 @@ class Reference:
     accessed: dt.date
     language: str
     tags: tuple[str, ...]
+    # "Evidence: independently evaluated (3 of 4 outcome figures)"; "" when the version gives no figures.
+    evidence: str = ""
+    last_verified: dt.date | None = None
 
 
 # format name -> (media type, file extension)
@@ -85,7 +90,29 @@ def reference_for(case: Case, revision: Revision, accessed: dt.date | None = Non
         url=permalink(case, revision), site=current_app.config["KB_SITE_NAME"],
         accessed=accessed or dt.date.today(), language=revision.language or case.language,
         tags=tuple(revision.tag_names or case.tag_names),
+        evidence=evidence_note(revision),
+        last_verified=case.last_verified_on if revision.id == case.published_revision_id else None,
     )
+
+
+# Citation files are read in any language's software: the evidence grade is written in English words.
+EVIDENCE_WORDS = {"self_reported": "self-reported", "documented": "documented by the department",
+                  "evaluated": "independently evaluated", "audited": "audited"}
+
+
+def evidence_note(revision: Revision) -> str:
+    summary = evidence.summarise(revision.outcomes)
+    if summary.level is None:
+        return ""
+    return (f"Evidence: {EVIDENCE_WORDS[summary.level.value]} "
+            f"({summary.reaching} of {summary.figures} outcome figures)")
+
+
+def _notes(reference: Reference) -> list[str]:
+    notes = [reference.evidence] if reference.evidence else []
+    if reference.last_verified:
+        notes.append(f"Last verified {reference.last_verified.isoformat()}")
+    return notes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,8 +164,8 @@ def to_bibtex(reference: Reference) -> str:
         ("howpublished", bibtex_escape(reference.site)),
         ("url", _bibtex_url(reference.url)),
         ("urldate", reference.accessed.isoformat()),
-        ("note", bibtex_escape(f"Version {reference.version}, {reference.public_id}. "
-                               f"Accessed {reference.accessed.isoformat()}")),
+        ("note", bibtex_escape(". ".join([f"Version {reference.version}, {reference.public_id}",
+                                          f"Accessed {reference.accessed.isoformat()}", *_notes(reference)]))),
         ("language", {"hi": "hindi", "en": "english"}.get(reference.language, reference.language)),
     ]
     if reference.tags:
@@ -170,6 +197,7 @@ def to_ris(reference: Reference) -> str:
         ("AB", reference.summary),
         ("LA", reference.language),
         ("N1", f"{reference.public_id}, version {reference.version}"),
+        *(("N1", note) for note in _notes(reference)),
     ]
     lines += [("KW", tag) for tag in reference.tags]
     lines.append(("ER", ""))
@@ -195,8 +223,53 @@ def to_csl_json(reference: Reference) -> str:
     }
     if reference.tags:
         item["keyword"] = ", ".join(reference.tags)
+    if _notes(reference):
+        item["note"] = ". ".join(_notes(reference))
     return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
 
 
 def _date_parts(day: dt.date) -> list[int]:
     return [day.year, day.month, day.day]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Styled references (APA 7th, Chicago 17th author-date, Harvard), written out by hand from the same fields:
+# a case study is a report by a corporate author, published on the web in numbered versions.
+
+
+@dataclasses.dataclass(frozen=True)
+class StyledReference:
+    style: str  # apa, chicago, harvard
+    name: str  # the style's name as a reader knows it
+    text: str  # the reference as plain text
+    html: Markup  # the same, with the title in italics where the style sets it so
+
+
+STYLE_NAMES = {"apa": "APA (7th ed.)", "chicago": "Chicago (17th ed., author-date)", "harvard": "Harvard"}
+
+
+def _long_date(day: dt.date | None) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}" if day else ""
+
+
+def styled_references(case: Case, revision: Revision, accessed: dt.date | None = None) -> list[StyledReference]:
+    """The reference in each common style (English conventions, as the styles define them)."""
+    ref = reference_for(case, revision, accessed)
+    published = ref.published
+    label = f"Version {ref.version}, {ref.public_id}"
+    apa_date = f"{ref.year}, {published.strftime('%B')} {published.day}" if published else str(ref.year)
+    chicago_date = f"{published.strftime('%B')} {published.day}, {published.year}" if published else str(ref.year)
+    parts = {
+        "apa": ([f"{ref.organisation}. ({apa_date}). "], ref.title, [f" ({label}). {ref.site}. {ref.url}"]),
+        "chicago": ([f"{ref.organisation}. {ref.year}. "], ref.title, [
+            f". {label}. {ref.site}. Published {chicago_date}. Accessed "
+            f"{ref.accessed.strftime('%B')} {ref.accessed.day}, {ref.accessed.year}. {ref.url}."]),
+        "harvard": ([f"{ref.organisation} ({ref.year}) "], ref.title, [
+            f" ({label}). {ref.site}. Available at: {ref.url} (Accessed: {_long_date(ref.accessed)})."]),
+    }
+    styled = []
+    for style, (before, title, after) in parts.items():
+        text = "".join(before) + title + "".join(after)
+        html = Markup("").join([*before, Markup("<i>%s</i>") % title, *after])
+        styled.append(StyledReference(style, STYLE_NAMES[style], text, html))
+    return styled

@@ -279,8 +279,14 @@ def _outcome_text(outcome) -> str:
     text = f"{outcome.label}: {format_figure(outcome.before_value)} → {format_figure(outcome.after_value)}"
     if outcome.unit:
         text += f" {outcome.unit}"
-    if outcome.source_url:
-        text += f" ({outcome.source_url})"
+    if getattr(outcome, "period", ""):
+        text += f", {outcome.period}"
+    sources = [s for s in (getattr(outcome, "source_document", ""), outcome.source_url,
+                           getattr(outcome, "source_attachment", "")) if s]
+    if sources:
+        text += f" ({'; '.join(sources)})"
+    if getattr(outcome, "evidence", None):
+        text += f" [{outcome.grade.label}]"  # how the figure is known: a change of grade is a change
     return text
 
 

@@ -192,6 +192,8 @@ def deliver_pending_email(limit: int = 100) -> int:
                 mime["From"] = config.get("KB_MAIL_FROM", "kb@localhost")
                 mime["To"] = message.recipient
                 mime["Subject"] = message.subject
+                for name, value in (message.headers or {}).items():  # a digest's List-Unsubscribe
+                    mime[name] = value
                 mime.set_content(message.body)
                 try:
                     smtp.send_message(mime)

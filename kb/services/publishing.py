@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Case, Revision, RevisionStatus, StatusEvent, Tag, User, utcnow
+from kb.services import evidence, freshness
 
 
 def tags_by_name(names: Iterable[str]) -> list[Tag]:
@@ -61,6 +62,9 @@ def publish_revision(case: Case, revision: Revision, *, actor: User | None, acti
     case.published_revision = revision
     if case.first_published_at is None:
         case.first_published_at = revision.published_at
+    # A publication is a verification: the evidence level is the new version's, and the case is current.
+    case.evidence_level = evidence.level_of(case)
+    freshness.mark_verified(case, revision.published_at.astimezone(freshness.INDIA).date())
     db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=actor, action=action,
                                from_status=from_status, to_status=RevisionStatus.published.value, note=note))
     db.session.flush()

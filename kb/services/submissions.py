@@ -47,7 +47,8 @@ from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTE
 # The fields a submitter may set. Anything else in a request (status, organization, author, ...) is
 # ignored: it is not theirs to set.
 EDITABLE_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state",
-                   "department", "year", "stage", "language", "tags", "outcomes", "links", "contacts")
+                   "department", "year", "stage", "language", "tags", "outcomes", "links", "contacts",
+                   "recognitions")
 # A draft may be incomplete, but it needs a title and an MMP to be filed under.
 REQUIRED_FOR_DRAFT = ("title", "mmp")
 MAX_COMMENT = 10_000
@@ -252,7 +253,11 @@ def submission_fields(revision: Revision) -> dict[str, Any]:
         "department": revision.department, "year": revision.year_started, "stage": revision.stage,
         "language": revision.language, "tags": revision.tag_names,
         "outcomes": [{"label": o.label, "before": o.before_value, "after": o.after_value, "unit": o.unit,
-                      "source": o.source_url} for o in revision.outcomes],
+                      "source": o.source_url, "period": o.period or "", "document": o.source_document or "",
+                      "attachment": o.source_attachment or "", "evidence": o.grade.value}
+                     for o in revision.outcomes],
+        "recognitions": [{"name": r.name, "year": r.year, "category": r.category or ""}
+                         for r in revision.recognitions],
         "links": [{"title": link.title, "url": link.url} for link in revision.links],
         "contacts": [{"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone,
                       "url": c.url} for c in revision.contacts],
@@ -405,10 +410,14 @@ def _validated(data: dict[str, Any], *, complete: bool, public_id: str = "KB-000
     lenient.setdefault("language", "en")
     lenient["tags"] = sorted({str(t).strip().lower() for t in lenient.get("tags") or []})
     lenient["body"] = body + "\n" if body else ""
-    for key in ("state", "year", "stage", "outcomes", "links", "contacts"):
-        lenient.setdefault(key, [] if key in ("outcomes", "links", "contacts") else None)
+    for key in ("state", "year", "stage", "outcomes", "links", "contacts", "recognitions"):
+        lenient.setdefault(key, [] if key in ("outcomes", "links", "contacts", "recognitions") else None)
     lenient["outcomes"] = [{"label": o.get("label"), "before": o.get("before"), "after": o.get("after"),
-                            "unit": o.get("unit") or "", "source": o.get("source")} for o in lenient["outcomes"]]
+                            "unit": o.get("unit") or "", "source": o.get("source"), "period": o.get("period") or "",
+                            "document": o.get("document") or "", "attachment": o.get("attachment") or "",
+                            "evidence": o.get("evidence") or "self_reported"} for o in lenient["outcomes"]]
+    lenient["recognitions"] = [{"name": r.get("name"), "year": r.get("year"), "category": r.get("category") or ""}
+                               for r in lenient["recognitions"]]
     lenient["links"] = [{"title": link.get("title"), "url": link.get("url")} for link in lenient["links"]]
     lenient["contacts"] = [{"name": c.get("name"), "organization": c.get("organization") or "",
                             "email": c.get("email"), "phone": c.get("phone"), "url": c.get("url")}
@@ -427,6 +436,7 @@ def _write_revision(revision: Revision, values: dict[str, Any]) -> None:
         state=values["state"], department=values["department"], year=values["year"], stage=values["stage"],
         language=values["language"], tags=values["tags"], published=None, outcomes=values["outcomes"],
         links=values["links"], contacts=values["contacts"], body=values["body"],
+        recognitions=values.get("recognitions") or [],
     )
     with db.session.no_autoflush:
         fill_revision(revision, document)

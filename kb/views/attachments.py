@@ -14,6 +14,7 @@ from kb.errors import Conflict, TooLarge, ValidationError
 from kb.extensions import db
 from kb.services import attachments as service
 from kb.services import submissions
+from kb.services.usage import record_download
 from kb.responses import attachment_response
 from kb.views.submission_page import render_submission
 
@@ -23,7 +24,13 @@ attachments = Blueprint("attachments", __name__)
 @attachments.get("/attachments/<key>/<filename>")
 def download(key: str, filename: str):
     attachment = service.get_attachment(current_user if current_user.is_authenticated else None, key)
-    return attachment_response(attachment)
+    case = attachment.revision.case
+    response = attachment_response(attachment)
+    if case.published_revision_id == attachment.revision_id:  # a published file: counted (numbers only)
+        from kb.views.public import count_use
+
+        count_use(record_download, case)
+    return response
 
 
 @attachments.post("/submissions/<public_id>/attachments")

@@ -25,12 +25,15 @@ from kb.services.submissions import submission_fields
 SCALAR_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state", "department",
                  "year", "stage", "language", "tags")
 ROW_FIELDS = {
-    "outcomes": ("label", "before", "after", "unit", "source"),
+    "outcomes": ("label", "before", "after", "unit", "period", "source", "document", "attachment", "evidence"),
     "links": ("title", "url"),
     "contacts": ("name", "organization", "email", "phone", "url"),
+    "recognitions": ("name", "year", "category"),
 }
-BLANK_ROWS = {"outcomes": 3, "links": 3, "contacts": 2}
-_ROW_KEY = re.compile(r"^(outcomes|links|contacts)-(\d{1,3})-([a-z]+)$")
+# A choice that always has a value (a figure's evidence grade) does not make a row filled in.
+CHOICE_FIELDS = {"evidence"}
+BLANK_ROWS = {"outcomes": 3, "links": 3, "contacts": 2, "recognitions": 1}
+_ROW_KEY = re.compile(r"^(outcomes|links|contacts|recognitions)-(\d{1,3})-([a-z]+)$")
 
 FIELD_LABELS = {
     "title": _l("Title"), "summary": _l("Summary"), "translated_title": _l("Title in the other language"),
@@ -38,9 +41,10 @@ FIELD_LABELS = {
     "state": _l("State / UT"), "department": _l("Department"), "year": _l("Year started"), "stage": _l("Stage"),
     "language": _l("Language"), "tags": _l("Tags"), "outcomes": _l("Outcome figures"),
     "links": _l("Sources and links"), "contacts": _l("Contacts"), "file": _l("File"), "note": _l("Note"),
-    "lock_version": _l("Version check"),
+    "lock_version": _l("Version check"), "recognitions": _l("Awards and recognition"),
 }
-ROW_LABELS = {"outcomes": _l("Outcome figure %(n)s"), "links": _l("Link %(n)s"), "contacts": _l("Contact %(n)s")}
+ROW_LABELS = {"outcomes": _l("Outcome figure %(n)s"), "links": _l("Link %(n)s"), "contacts": _l("Contact %(n)s"),
+              "recognitions": _l("Recognition %(n)s")}
 
 
 def body_skeleton(language: str) -> str:
@@ -91,7 +95,7 @@ class CaseForm:
         for name, keys in ROW_FIELDS.items():
             filled = [numbered[name][i] for i in sorted(numbered[name])]
             rows[name] = [{k: row.get(k, "") for k in keys} for row in filled
-                          if any((row.get(k) or "").strip() for k in keys)]
+                          if any((row.get(k) or "").strip() for k in keys if k not in CHOICE_FIELDS)]
         lock = form.get("lock_version", "")
         lock_version = int(lock) if lock.isdigit() else (-1 if lock else None)  # tampered: treat as stale
         instance = cls(values, rows, lock_version)
@@ -113,7 +117,11 @@ class CaseForm:
         data["state"] = data["state"] or None
         data["outcomes"] = [
             {"label": row["label"], "before": _number(row["before"]), "after": _number(row["after"]),
-             "unit": row["unit"], "source": row["source"].strip() or None} for row in self.rows["outcomes"]]
+             "unit": row["unit"], "source": row["source"].strip() or None, "period": row["period"],
+             "document": row["document"], "attachment": row["attachment"],
+             "evidence": row["evidence"] or None} for row in self.rows["outcomes"]]
+        data["recognitions"] = [{"name": row["name"], "year": _number(row["year"]), "category": row["category"]}
+                                for row in self.rows["recognitions"]]
         data["links"] = [{"title": row["title"], "url": row["url"].strip()} for row in self.rows["links"]]
         data["contacts"] = [{key: (row[key].strip() or None) if key != "name" else row[key]
                              for key in ROW_FIELDS["contacts"]} for row in self.rows["contacts"]]
@@ -150,7 +158,7 @@ def _number(text: str) -> Any:
 
 def field_label(field: str) -> str:
     """A human name for a field the services name (``outcomes[2]`` -> "Outcome figure 2")."""
-    match = re.match(r"^(outcomes|links|contacts)\[(\d+)\]$", field)
+    match = re.match(r"^(outcomes|links|contacts|recognitions)\[(\d+)\]$", field)
     if match:
         return str(ROW_LABELS[match.group(1)] % {"n": match.group(2)})
     return str(FIELD_LABELS.get(field, field))
@@ -158,7 +166,7 @@ def field_label(field: str) -> str:
 
 def field_anchor(field: str) -> str:
     """The id of the form element a service error names."""
-    match = re.match(r"^(outcomes|links|contacts)\[(\d+)\]$", field)
+    match = re.match(r"^(outcomes|links|contacts|recognitions)\[(\d+)\]$", field)
     if match:
         return f"{match.group(1)}-row-{int(match.group(2)) - 1}"
     return f"field-{field}"

@@ -6,12 +6,16 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from kb import i18n
-from kb.models import MmpCategory
-from kb.services import adoptions, catalog, comparison, versions
-from kb.services.citations import export_citation, format_citation
+from kb.models import EvidenceGrade, MmpCategory
+from kb.services import adoptions, catalog, comparison, page_metadata, versions
+from kb.services import recognitions as recognitions_service
+from kb.services import usage
+from kb.extensions import db
+from kb.services.citations import export_citation, format_citation, styled_references
 from kb.services.handouts import render_cases_pdf
 from kb import fragments
 from kb.views.safety import safe_next_path
+from kb.views.templating import canonical_url
 from kb.views.teach import state_adoption, teach_panel
 
 public = Blueprint("public", __name__)
@@ -47,12 +51,13 @@ def case_list():
                                facet_groups=facet_groups(results.facets, filters, facet_label),
                                facet_label=facet_label)
 
-    content = fragments.cached("search", (request.query_string,), render_results)
+    # Which cases are overdue changes with the day (India's): the kept page is the day's.
+    content = fragments.cached("search", (request.query_string, adoptions.today_in_india()), render_results)
     return render_template("cases/list.html", content=content, q=q)
 
 
 FACET_TITLES = {"mmp_category": _l("MMP category"), "mmp": _l("Mission Mode Project"), "state": _l("State / UT"),
-                "year": _l("Year started"), "tag": _l("Tag"), "language": _l("Language")}
+                "year": _l("Year started"), "evidence": _l("Evidence"), "tag": _l("Tag"), "language": _l("Language")}
 FACET_ENTRIES_SHOWN = 15
 
 
@@ -63,7 +68,8 @@ def facet_labeller():
     names = {"mmp": {m.slug: i18n.localized_name(m) for m in mmps},
              "state": {s.code: i18n.localized_name(s) for s in states},
              "language": dict(i18n.LANGUAGE_NAMES),
-             "mmp_category": {key: str(label) for key, label in MmpCategory.labels().items()}}
+             "mmp_category": {key: str(label) for key, label in MmpCategory.labels().items()},
+             "evidence": {key: str(label) for key, label in EvidenceGrade.labels().items()}}
     return lambda facet, value: names.get(facet, {}).get(value, value)
 
 
@@ -118,14 +124,43 @@ def _render_case(case, revision):
     today = adoptions.today_in_india()  # the citation's date of access
 
     def render_article() -> str:
-        return render_template("cases/_article.html", case=case, revision=revision, is_latest=is_latest,
+        return render_template("cases/_article.html", case=case, revision=revision, is_latest=is_latest, today=today,
                                versions=catalog.public_versions(case),
                                citation=format_citation(case, revision, accessed=today),
+                               styled=styled_references(case, revision, accessed=today),
                                similar=catalog.similar_to(case))
 
     article = fragments.cached("case", (revision.id, is_latest, today), render_article)
-    return render_template("cases/show.html", case=case, revision=revision, article=article,
+    # Keyed by the path too: the current version has two addresses, each its own canonical one.
+    head = fragments.cached("case-head", (revision.id, is_latest, request.path), lambda: render_template(
+        "cases/_head_metadata.html", metadata=page_metadata.case_metadata(
+            case, revision, _page_addresses(case, revision, is_latest), i18n.current_language())))
+    page = render_template("cases/show.html", case=case, revision=revision, article=article, head=head,
                            panel=teach_panel(case))
+    count_use(usage.record_view, case)  # after rendering: the commit would expire what the page reads
+    return page
+
+
+@public.get("/recognitions")
+def recognitions():
+    """Awards the published practices received, filtered by award and year."""
+    listing = recognitions_service.list_recognitions(request.args.get("award"), request.args.get("year"))
+    return render_template("recognitions.html", listing=listing)
+
+
+def _page_addresses(case, revision, is_latest: bool) -> page_metadata.PageAddresses:
+    """The absolute addresses a case page's metadata names: permanent ones without a language prefix."""
+    base = (current_app.config.get("KB_BASE_URL") or request.host_url).rstrip("/")
+    neutral = lambda endpoint, **values: base + i18n.strip_language(url_for(endpoint, **values))  # noqa: E731
+    public_id = case.public_id
+    return page_metadata.PageAddresses(
+        page=canonical_url(),
+        permalink=neutral("public.case_version", public_id=public_id, version=revision.number),
+        case_permalink=neutral("public.case_page", public_id=public_id),
+        handout_pdf=neutral("public.case_version_handout", public_id=public_id, version=revision.number),
+        mmp_page=base + url_for("public.mmp_page", slug=(revision.mmp or case.mmp).slug),
+        state_page=base + url_for("public.state_page", code=case.state.code) if case.state else None,
+        site=base + i18n.site_root() + "/")
 
 
 @public.get("/cases/<public_id>/versions")
@@ -146,6 +181,7 @@ def case_diff(public_id: str):
 @public.get("/cases/<public_id>/cite.<extension>")
 def case_citation(public_id: str, extension: str):
     case = catalog.get_published_case(public_id)
+    count_use(usage.record_download, case)
     return _download(export_citation(case, case.published_revision, extension))
 
 
@@ -167,8 +203,20 @@ def case_version_handout(public_id: str, version: int):
 
 
 def _handout(case, revision):
+    count_use(usage.record_download, case)
     pdf = render_cases_pdf(revision.title, [(case, revision, "")], locale=str(get_locale()))
     return _download_bytes(pdf, "application/pdf", f"{case.public_id}-v{revision.number}.pdf")
+
+
+def count_use(record, case) -> None:
+    """Count a view or a download (numbers only, kb.services.usage) in its own short transaction; a
+    failure to count never fails the page."""
+    try:
+        record(case.id)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - a lost count is better than a lost page
+        db.session.rollback()
+        current_app.logger.warning("could not count a use of %s", case.public_id, exc_info=True)
 
 
 def _download(file):

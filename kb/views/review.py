@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from kb.errors import Conflict, ValidationError
 from kb.extensions import db
-from kb.services import catalog, submissions
+from kb.services import catalog, evidence, submissions
 from kb.views.submission_page import render_submission
 from kb.workflow import CHECKLIST
 
@@ -44,3 +44,19 @@ def save_checklist(public_id: str):
     db.session.commit()
     flash(_("Checklist saved."), "success")
     return redirect(url_for("submit.show", public_id=case.public_id) + "#review")
+
+
+@review.post("/submissions/<public_id>/evidence")
+@login_required
+def grade_evidence(public_id: str):
+    """The reviewer confirms or lowers each figure's evidence grade and sets when to re-verify."""
+    grades = {key[len("grade-"):]: value for key, value in request.form.items() if key.startswith("grade-")}
+    try:
+        case = evidence.grade_submission(current_user, public_id, grades,
+                                         review_months=request.form.get("review_months"))
+    except (ValidationError, Conflict) as error:
+        db.session.rollback()
+        return render_submission(submissions.get_submission(current_user, public_id), error=error)
+    db.session.commit()
+    flash(_("Evidence check saved."), "success")
+    return redirect(url_for("submit.show", public_id=case.public_id) + "#evidence-check")

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -24,6 +24,14 @@ def url_with(**changes) -> str:
             args.append((key, item))
     query = urlencode(args)
     return request.script_root + request.path + (f"?{query}" if query else "")
+
+
+def same_search(endpoint: str, drop: tuple[str, ...] = ("page",), **values) -> str:
+    """Another address (a feed, an export) asked the same search as this page: its query string without
+    ``drop``."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in drop]
+    query = urlencode(args)
+    return url_for(endpoint, **values) + (f"?{query}" if query else "")
 
 
 def other_languages() -> list[dict]:
@@ -103,10 +111,10 @@ _REPLACED_BY = re.compile(r"replaced by version (\d+)")
 def register(app: Flask) -> None:
     """Every filter, test and global of the templates, in one place."""
     from kb.models import (
-        MmpCategory, OrganizationKind, PackVisibility, ReplicationStatus, RevisionStatus, Role, Stage, StateKind,
+        EvidenceGrade, MmpCategory, OrganizationKind, PackVisibility, ReplicationStatus, RevisionStatus, Role, Stage, StateKind,
         TrainingMode,
     )
-    from kb.services import attachments, catalog, site_pages
+    from kb.services import attachments, catalog, evidence, freshness, site_pages
     from kb.views import auth, teach
     from kb.views.case_form import field_anchor, field_label
     from kb.views.site import FEEDBACK_LABELS, page_url
@@ -128,12 +136,14 @@ def register(app: Flask) -> None:
         STATE_KIND_NAMES=StateKind.labels(), STATUS_NAMES=RevisionStatus.labels(), ACTION_NAMES=EVENT_LABELS,
         CHECKLIST_LABELS=CHECKLIST, ROLE_NAMES=Role.labels(), ORGANIZATION_KIND_NAMES=OrganizationKind.labels(),
         MODE_NAMES=TrainingMode.labels(), REPLICATION_STATUS_NAMES=ReplicationStatus.labels(),
-        VISIBILITY_NAMES=PackVisibility.labels(),
+        VISIBILITY_NAMES=PackVisibility.labels(), EVIDENCE_NAMES=EvidenceGrade.labels(),
+        evidence_summary=evidence.summarise, evidence_reason=evidence.reason_text,
+        freshness_of=freshness.status_of,
         # Form field names, as the services' error messages name them.
         FIELD_LABELS=auth.FIELD_LABELS, TEACH_FIELD_LABELS=teach.FIELD_LABELS, field_label=field_label,
         field_anchor=field_anchor, human_size=attachments.human_size,
         # Page helpers.
-        url_with=url_with, current_locale=i18n.current_language,
+        url_with=url_with, same_search=same_search, current_locale=i18n.current_language,
         current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
         canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
         page_url=page_url, site_footer=site_footer, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,

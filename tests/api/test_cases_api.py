@@ -17,7 +17,8 @@ def test_case_list_has_the_contract_shape(client, library):
     assert {"total", "page", "per_page", "results", "facets", "suggestion"} <= set(data)
     assert data["total"] == len(library.created) and data["page"] == 1 and data["per_page"] == 5
     assert len(data["results"]) == 5
-    assert set(data["results"][0]) == {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight"}
+    assert set(data["results"][0]) == {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url", "highlight",
+                                      "evidence"}
     assert {"mmp", "state", "year", "tag", "language"} <= set(data["facets"])
     assert sum(f["count"] for f in data["facets"]["language"]) == data["total"]
 
@@ -77,7 +78,8 @@ def test_case_detail_has_the_contract_fields(client, make_case):
     assert "<h2>Problem</h2>" in data["body_html"]
     assert "Sample practice number 901 (Version 1, KB-0901)" in data["citation"]
     assert data["outcomes"][0] == {"label": "Waiting time", "before": 30.0, "after": 1.0, "unit": "days",
-                                   "source": "https://example.org/report"}
+                                   "source": "https://example.org/report", "period": "", "document": "",
+                                   "attachment": "", "evidence": "self_reported", "evidence_reviewed": False}
 
 
 def test_case_id_is_stable_across_versions(client, make_case):

@@ -16,11 +16,28 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def _bodies_read_at_once(app):
+    """Werkzeug's test server closes a response's iterable only after draining the request socket,
+    which raises when Chromium has dropped the connection (it often abandons a favicon or a font), so a
+    static file's handle would be left to the garbage collector (a ResourceWarning, an error here).
+    Reading each body whole and closing it at once leaves the server nothing to close."""
+
+    def serve(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app, library):
     """Serve the test app (same database and index) on a free loopback port for the test's duration."""
     app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    server = make_server("127.0.0.1", 0, _bodies_read_at_once(app), threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -11,7 +11,8 @@ import datetime as dt
 import pytest
 
 from kb.extensions import db
-from kb.services import adoptions, course_packs, feedback, submissions, teaching
+from kb.models import Alert
+from kb.services import adoptions, alerts, course_packs, feedback, submissions, teaching
 from tests.browser.conftest import axe_violations, describe
 from tests.conftest import TEST_PASSWORD
 
@@ -28,14 +29,18 @@ PUBLIC_PAGES = [
     "/about", "/contact", "/feedback", "/sitemap", "/help", "/help/trainer", "/help/submitter", "/help/reviewer",
     "/help/admin", "/terms", "/privacy-policy", "/copyright-policy", "/hyperlinking-policy",
     "/accessibility-statement", "/content-moderation-policy", "/content-archival-policy", "/screen-reader-access",
-    "/no-such-page",
+    "/no-such-page", "/alerts/new?state=KA", "/alerts/new?q=land+records&mmp=land-records",
+    "/alerts/1/unsubscribe/not-a-token", "/alerts/1/confirm/not-a-token",
+    "/dashboard", "/recognitions", "/cases?evidence=documented&sort=evidence&current=1",
+    "/cases/KB-0008",
 ]
 ROLE_PAGES = {
     "submitter": ["/submissions", "/submissions/new", "/submissions/new?language=hi", "/submissions/{draft}",
                   "/submissions/{draft}/edit", "/submissions/{in_review}", "/notifications", "/account",
-                  "/account/tokens", "/account/password", "/cases/KB-0001/adoptions/replication",
-                  "/replications/{replication}"],
-    "reviewer": ["/review", "/submissions/{in_review}", "/submissions", "/cases/KB-0003"],
+                  "/account/tokens", "/account/password", "/account/alerts", "/alerts/new?tag=kiosks",
+                  "/cases/KB-0001/adoptions/replication",
+                  "/replications/{replication}", "/cases/{published}/verify"],
+    "reviewer": ["/review", "/submissions/{in_review}", "/submissions", "/cases/KB-0003", "/review/health"],
     "trainer": ["/cases/KB-0001", "/packs", "/packs/{pack}", "/packs/{pack}/edit", "/packs/{pack}/edit?q=kiosks",
                 "/cases/KB-0001/adoptions/training", "/cases/KB-0001/teaching-notes/new", "/institutes/ati-demo"],
     "admin": ["/admin/users", "/admin/users?status=pending", "/admin/users/new", "/admin/users/{submitter_id}",
@@ -61,7 +66,13 @@ def site(library, people, submission_data):
     submitter, reviewer, trainer = people["submitter"], people["reviewer"], people["trainer"]
     draft = submissions.create_submission(submitter, submission_data(title="A draft about village records"))
     in_review = submissions.create_submission(submitter, submission_data(title="Copies printed at the door"))
+    published = submissions.create_submission(submitter, submission_data(title="Certified copies by post"))
     db.session.commit()
+    for actor, action in ((submitter, "submit"), (reviewer, "claim"), (reviewer, "approve")):
+        submissions.take_action(actor, published.public_id, action)
+    # A seed case past its review-by date shows the dated notice.
+    overdue = submissions.find_case("KB-0037")
+    overdue.review_by = dt.date.today() - dt.timedelta(days=20)
     submissions.take_action(submitter, in_review.public_id, "submit")
     submissions.take_action(reviewer, in_review.public_id, "claim")
     submissions.add_comment(reviewer, in_review.public_id, "Which district started first?")
@@ -79,7 +90,10 @@ def site(library, people, submission_data):
                                      message="The PDF of a case was hard to read with my screen reader.",
                                      address="203.0.113.9")
     db.session.commit()
+    alerts.follow(submitter, {"state": ["KA"], "q": ["land records"]}, "weekly")
+    db.session.commit()
     return {"draft": draft.public_id, "in_review": in_review.public_id, "pack": pack.number,
+            "published": published.public_id,
             "replication": replication.id, "feedback": message.id, "submitter_id": submitter.id}
 
 
@@ -129,6 +143,30 @@ def test_a_form_with_errors_passes_axe(site, people, browser_context):
         assert page.locator(".error-summary").count() == 1
         found = axe_violations(page)
         assert not found, describe({prefix + "/submissions/new (errors)": found})
+
+
+def test_the_pages_of_a_mailed_alert_link_pass_axe(site, browser_context):
+    """A visitor's follow form with an error, the confirmation page and the unsubscribe page of a real alert."""
+    page = browser_context()
+    found = {}
+    for prefix in LANGUAGES:
+        page.goto(page.base_url + prefix + "/alerts/new?state=KA")
+        page.fill("#email", "not an address")
+        page.evaluate("document.querySelector('#email').type = 'text'")  # let the server judge it
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator(".form-alert").count() == 1
+        found[prefix + "/alerts (errors)"] = axe_violations(page)
+    visitor = Alert(email="asha@example.org", query="state=KA", frequency="weekly", language="en")
+    db.session.add(visitor)
+    db.session.commit()
+    for path in (f"/alerts/{visitor.id}/confirm/{alerts.token_for(visitor, 'confirm')}", alerts.unsubscribe_path(visitor)):
+        for prefix in LANGUAGES:
+            page.goto(page.base_url + prefix + path)
+            assert page.locator("main form button").count() == 1
+            found[prefix + path] = axe_violations(page)
+    found = {path: violations for path, violations in found.items() if violations}
+    assert not found, describe(found)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Notifications: who hears about what, the unread counter, and mail over a real SMTP server."""
 from __future__ import annotations
 
-import socket
 
 import pytest
 from sqlalchemy import select
@@ -59,27 +58,6 @@ def test_without_smtp_mail_is_kept_and_not_sent(make_submission):
     assert {m.recipient for m in kept} == {people["submitter"].email, people["reviewer"].email}
     assert all(m.sent_at is None for m in kept)
     assert notifications.deliver_pending_email() == 0
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on a free local port (aiosmtpd), collecting what it receives."""
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Collect:
-        async def handle_DATA(self, server, session, envelope):
-            received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
 
 
 def test_with_smtp_configured_queued_mail_is_delivered_once(app, make_submission, smtp_server):

@@ -108,6 +108,10 @@ def test_saving_a_new_draft_stores_every_field_and_shows_the_submission_page(cli
         "body": submission_data()["body"],
         "contacts": [{"name": "Project Director", "organization": "Revenue Department", "email": None,
                       "phone": None, "url": None}],
+        # The form's evidence fields, left as they come: no period or named source, self-reported.
+        "outcomes": [{**outcome, "period": "", "document": "", "attachment": "", "evidence": "self_reported"}
+                     for outcome in submission_data()["outcomes"]],
+        "recognitions": [],
     }
     page = visible_text(client.get(response.headers["Location"]))
     assert f"Draft saved as {case.public_id}" in page

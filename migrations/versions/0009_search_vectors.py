@@ -1,14 +1,14 @@
 """Dense search: each published text's embedding, computed once and shared by every rebuild and host.
 
-Revision ID: 0007_search_vectors
-Revises: 0006
+Revision ID: 0009_search_vectors
+Revises: 0008_evidence
 Create Date: 2026-12-04
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0007_search_vectors'
-down_revision = '0006'
+revision = '0009_search_vectors'
+down_revision = '0008_evidence'
 branch_labels = None
 depends_on = None
 
