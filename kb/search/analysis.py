@@ -58,7 +58,11 @@ _HINDI_SUFFIXES = sorted(
 
 
 _NUKTA = "\u093c"
-_NASAL_BEFORE_CONSONANT = re.compile("[\u0919\u091e\u0923\u0928\u092e]\u094d(?=[\u0915-\u0939\u0958-\u095f])")
+# A nasal consonant with virama, inside a word, before a stop consonant (क-घ, च-झ, ट-ढ, त-ध, प-भ): the
+# spellings केन्द्र/केंद्र, सम्पत्ति/संपत्ति. Not before य, र, ल, व, श, स, ह or another nasal (न्याय, अन्न stay).
+_NASAL_BEFORE_CONSONANT = re.compile(
+    "(?<=.)[\u0919\u091e\u0923\u0928\u092e]\u094d"
+    "(?=[\u0915-\u0918\u091a-\u091d\u091f-\u0922\u0924-\u0927\u092a-\u092d])")
 
 
 def fold_devanagari(word: str) -> str:

@@ -20,7 +20,7 @@ from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # "translation": the title and summary in the case's other language (a line each), so a Hindi search
 # finds an English case by its Hindi title and the reverse.
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
