@@ -162,9 +162,34 @@ def index_check():
     for public_id, indexed, published in difference.stale:
         click.echo(f"stale: {public_id} indexed v{indexed}, published v{published}")
     click.echo(f"pending outbox rows: {difference.pending}")
-    if not difference.in_sync:
+    click.echo(f"dense search: {search.dense_status()}")
+    if difference.missing_vectors:
+        click.echo(f"cases without a dense vector: {difference.missing_vectors} (kb index embed computes them)")
+    if not difference.in_sync or difference.missing_vectors:
         sys.exit(1)
     click.echo("index and database agree")
+
+
+@index_group.command("embed")
+@with_appcontext
+def index_embed():
+    """Compute the dense vectors the indexed cases lack (once per published text; kept in the database)."""
+    import time
+
+    from kb import search
+
+    if search.dense_status() != "on":
+        log.warning("dense search is off (KB_SEARCH_DENSE, or the model could not load): nothing to embed")
+        return
+    started = time.perf_counter()
+    total = 0
+    while True:
+        stored = search.embed_pending(budget_seconds=30)
+        total += stored
+        if not stored:
+            break
+        log.info("dense search: %d vectors stored (%.0f s)", total, time.perf_counter() - started)
+    log.info("dense search: %d vectors computed in %.1f s", total, time.perf_counter() - started)
 
 
 @index_group.command("prune")

@@ -81,6 +81,9 @@ def load_settings(overrides: dict | None = None) -> dict:
         "KB_INDEX_DIR": os.environ.get("KB_INDEX_DIR") or str(folder / "index"),
         "KB_INDEX_SYNC": os.environ.get("KB_INDEX_SYNC", "inline"),
         "KB_INDEX_PROCESSES": _whole_number("KB_INDEX_PROCESSES", default_index_processes()),
+        # Dense (semantic) search next to the keyword index: "on" or "off" (kb.search.embeddings).
+        "KB_SEARCH_DENSE": os.environ.get("KB_SEARCH_DENSE", "on"),
+        "KB_SEARCH_MODEL_PATH": os.environ.get("KB_SEARCH_MODEL_PATH", ""),
         "KB_SITE_NAME": os.environ.get("KB_SITE_NAME", "e-Governance Knowledge Repository"),
         "KB_SITE_NAME_HI": os.environ.get("KB_SITE_NAME_HI", "ई-गवर्नेंस ज्ञान भंडार"),
         "KB_BASE_URL": os.environ.get("KB_BASE_URL", "").rstrip("/"),

@@ -13,6 +13,7 @@ import re
 from typing import NamedTuple
 
 from sqlalchemy import (
+    LargeBinary,
     Boolean,
     CheckConstraint,
     Column,
@@ -774,6 +775,22 @@ class SearchOutboxState(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pruned_through: Mapped[int] = mapped_column(db.BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+class SearchVector(Model):
+    """A case's text as the embedding model sees it, once embedded (kb.search.embeddings).
+
+    Keyed by a hash of the model and the text, so a vector is computed once per published text and reused
+    by every rebuild and every host sharing the database; an unchanged text (a reclassified case, a
+    rebuild) finds its vector again. Rows are never updated.
+    """
+
+    __tablename__ = "search_vectors"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(80))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # ---------------------------------------------------------------------------------------------------

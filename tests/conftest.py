@@ -111,6 +111,9 @@ def app_config(tmp_path, migrated_database) -> dict:
         "TESTING": True,
         "SERVER_NAME": "kb.test",
         "KB_SITE_NAME": "kb",
+        # Dense search embeds every published case: only the tests about it turn it on (``dense_app``),
+        # so the rest of the suite does not pay for the model.
+        "KB_SEARCH_DENSE": "off",
     }
 
 
@@ -137,6 +140,28 @@ def app(app_config):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def dense_config(app_config) -> dict:
+    """A test app with dense (semantic) search on: the real model, loaded once per process."""
+    app_config["KB_SEARCH_DENSE"] = "on"
+    return app_config
+
+
+@pytest.fixture
+def dense_library(dense_config, app):
+    """The seeded library with dense search on and every case's vector computed (vectors of unchanged
+    texts are remembered per process, so only the first such test of a worker pays ~15 s)."""
+    from kb import search
+
+    with search.sync_suspended():
+        report = import_content(CONTENT)
+    assert report.ok, [str(e) for e in report.errors]
+    search.sync()
+    assert search.dense_status() == "on"
+    search.embed_pending()
+    return report
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ def search_results() -> dict:
         "suggestion": results.suggestion,
         "notices": results.notices,
         "corrected_from": results.corrected_from,
+        "weak_matches": results.weak_matches,
     }
 
 

@@ -126,7 +126,9 @@ SCHEMAS = {
         suggestion=nullable({"type": "string", "description": "a corrected query"}),
         notices={"type": "array", "items": STRING, "description": "repairs made to the query"},
         corrected_from=nullable({"type": "string", "description": "set when nothing matched what was typed "
-                                                                  "and these are the suggestion's results"})),
+                                                                  "and these are the suggestion's results"}),
+        weak_matches={"type": "boolean", "description": "nothing matched the search well: the results are "
+                                                        "only the few nearest cases (or none)"}),
     "CaseDetail": obj({
         "id": PUBLIC_ID, "title": STRING, "summary": STRING, "body": STRING,
         "body_html": {"type": "string", "description": "the body rendered and sanitised"},

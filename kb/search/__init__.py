@@ -6,14 +6,21 @@ The rest of kb calls this small interface:
     similar(public_id, limit)                -> [public ids]
     sync()      apply pending outbox rows to this host's index
     rebuild()   build a fresh index from the database and swap it in atomically
-    check()     compare index and database (ids and versions)
+    check()     compare index and database (ids and versions, and cases without a dense vector)
     ensure_index()  rebuild if the index is missing or unreadable
+    embed_pending()  compute the dense vectors the index's cases lack (kb.search.dense)
+    dense_status()   "on", or "off" when dense search is configured off or its model did not load
 
 The database is the source of truth. Changes to what is published queue outbox rows in their own
 transaction (kb.search.outbox); after the commit, the row is applied to the index, either at once in the
 committing process (``KB_INDEX_SYNC=inline``, the default for the CLI and tests) or by a background thread
 in each web worker (``background``, what ``kb serve`` uses), which also polls so that nothing queued by
 another process or host waits more than a second. ``manual`` leaves it to ``kb index sync``.
+
+Search is hybrid (kb.search.engine): keywords (BM25F over the term arrays) fused with meaning (the
+embedding model of kb.search.embeddings, vectors stored in the database by text, kb.search.dense). Dense
+vectors are computed after the keywords are applied, by the same sync, so a case is found by its words
+first and by its meaning seconds later.
 """
 from __future__ import annotations
 
@@ -28,8 +35,11 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from kb.search.dense import DenseIndex
+from kb.search.embeddings import from_bytes, get_embedder, to_bytes
 from kb.search.engine import SearchEngine, SearchResults
 from kb.search.glossary import counterparts
+from kb.search.synonyms import synonyms
 from kb.search.outbox import latest_id, take_outbox_flag
 from kb.search.outbox import prune as prune_outbox
 from kb.search.store import IndexBusy
@@ -47,10 +57,75 @@ def init_app(app: Flask) -> None:
     if mode not in SYNC_MODES:
         raise ValueError(f"KB_INDEX_SYNC must be one of {', '.join(SYNC_MODES)}, not {mode!r}")
     counterparts()  # a mistake in the glossary file stops the start, naming its line, not every search
-    engine = SearchEngine(app.config["KB_INDEX_DIR"], processes=app.config.get("KB_INDEX_PROCESSES"))
+    synonyms()  # the same for the acronyms and synonyms file
+    embedder = get_embedder(app.config.get("KB_SEARCH_DENSE", "on"), app.config.get("KB_SEARCH_MODEL_PATH") or None)
+    dense = DenseIndex(embedder, DatabaseVectors()) if embedder is not None else None
+    engine = SearchEngine(app.config["KB_INDEX_DIR"], processes=app.config.get("KB_INDEX_PROCESSES"), dense=dense)
     app.extensions["kb_search"] = engine
     if mode == "background":
         BackgroundSyncer(app).start()
+
+
+class DatabaseVectors:
+    """Stored case vectors (kb.models.SearchVector), read and written in sessions of their own."""
+
+    def load(self, keys: list[str]) -> dict:
+        from kb.models import SearchVector
+
+        with _session_factory()() as session:
+            rows = session.execute(select(SearchVector.key, SearchVector.vector).where(SearchVector.key.in_(keys)))
+            return {key: from_bytes(data) for key, data in rows}
+
+    def known(self, keys: list[str]) -> set[str]:
+        from kb.models import SearchVector
+
+        with _session_factory()() as session:
+            return set(session.scalars(select(SearchVector.key).where(SearchVector.key.in_(keys))))
+
+    def save(self, vectors: dict) -> None:
+        from sqlalchemy.exc import IntegrityError
+
+        from kb.models import SearchVector
+        from kb.search.embeddings import MODEL_ID
+
+        with _session_factory()() as session:
+            known = set(session.scalars(select(SearchVector.key).where(SearchVector.key.in_(list(vectors)))))
+            session.add_all([SearchVector(key=key, model=MODEL_ID, vector=to_bytes(vector))
+                             for key, vector in vectors.items() if key not in known])
+            try:
+                session.commit()
+            except IntegrityError:  # another host stored the same text's vector meanwhile: it is the same
+                session.rollback()
+
+
+def embed_pending(budget_seconds: float | None = None) -> int:
+    """Compute the vectors the index's cases lack (dense search); returns how many were stored. Only one
+    process per host embeds at a time: others return 0 at once."""
+    engine = _engine()
+    if engine.dense is None:
+        return 0
+    try:
+        with engine.store.writer_lock(blocking=False, name="embed.lock"):
+            return engine.embed_missing(budget_seconds)
+    except IndexBusy:
+        return 0
+
+
+def _missing_vectors() -> int:
+    """Indexed cases whose vector is not in the database (0 when dense search is off)."""
+    engine = _engine()
+    if engine.dense is None:
+        return 0
+    keys = sorted(engine.vector_keys())
+    stored = 0
+    for start in range(0, len(keys), 500):
+        stored += len(engine.dense.store.known(keys[start:start + 500]))
+    return len(keys) - stored
+
+
+def dense_status() -> str:
+    """"on", or "off" (configured off, or the model could not load: the log says which)."""
+    return "on" if _engine().dense is not None else "off"
 
 
 def _engine() -> SearchEngine:
@@ -154,6 +229,7 @@ class IndexDifference:
     extra: list[str]  # in the index, not published in the database
     stale: list[tuple[str, int, int]]  # (id, indexed version, published version)
     pending: int  # outbox rows not yet applied
+    missing_vectors: int = 0  # indexed cases without a dense vector yet (0 when dense search is off)
 
     @property
     def in_sync(self) -> bool:
@@ -177,6 +253,7 @@ def check() -> IndexDifference:
         extra=sorted(set(indexed) - set(published)),
         stale=sorted((pid, indexed[pid], v) for pid, v in published.items() if pid in indexed and indexed[pid] != v),
         pending=pending_count(db.session, cursor),
+        missing_vectors=_missing_vectors() if store.exists() else 0,
     )
 
 
@@ -201,6 +278,10 @@ def _after_commit(session: Session) -> None:
             app.extensions["kb_search"].store.apply_pending(_session_factory(), blocking=True)
         except Exception:  # the change is committed and queued; never fail the user's request over the index
             log.exception("search index sync after commit failed; the change stays queued")
+        try:
+            embed_pending()
+        except Exception:
+            log.exception("dense search: embedding after commit failed; it is retried by the next sync")
     elif mode == "background":
         BackgroundSyncer.wake(app)
 
@@ -214,6 +295,7 @@ class BackgroundSyncer(threading.Thread):
     """
 
     POLL_SECONDS = 1.0
+    EMBED_SECONDS = 2.0  # embedding per wake-up, so that a burst of approvals does not hold up syncing
 
     def __init__(self, app: Flask):
         super().__init__(name="kb-search-sync", daemon=True)
@@ -233,10 +315,16 @@ class BackgroundSyncer(threading.Thread):
             self.woken.clear()
             try:
                 with self.app.app_context():
-                    self._sync_if_pending()
+                    self.step()
             except Exception:
                 log.exception("background search sync failed; will retry")
                 time.sleep(self.POLL_SECONDS)
+
+    def step(self) -> None:
+        """One wake-up's work: the pending changes, then (a slice of) the vectors they need. A new case is
+        found by its words first, by its meaning seconds later."""
+        self._sync_if_pending()
+        embed_pending(budget_seconds=self.EMBED_SECONDS)
 
     def _sync_if_pending(self) -> None:
         engine: SearchEngine = self.app.extensions["kb_search"]

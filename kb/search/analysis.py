@@ -8,6 +8,13 @@ that text typed on different keyboards matches.
 
 English words (Latin script) are Porter-stemmed; Hindi words get a light suffix stemmer (after
 Ramanathan & Rao, "A Lightweight Stemmer for Hindi", 2003) so that अभिलेख finds अभिलेखों.
+
+Devanagari spelling variants are folded before stemming (``fold_devanagari``): the nukta (ज़मीन =
+जमीन), candrabindu as anusvara (सेवाएँ = सेवाएं), and a nasal consonant with virama before another
+consonant as anusvara (केन्द्र = केंद्र, हिन्दी = हिंदी). Everyday typing mixes these freely.
+
+A few romanised Hindi function words (ka, ki, ke, mein, aur, ...) are stop words too, so that "zameen ka
+record" asks for its content words (kb.search.romanised maps those to the library's Hindi words).
 """
 from __future__ import annotations
 
@@ -23,6 +30,12 @@ WORD_CHAR = r"(?:[^\W_]|[\u0900-\u0963\u0966-\u097F\u200C\u200D\u0300-\u036F])"
 WORD_PATTERN = WORD_CHAR + "+"
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 LATIN_WORD = re.compile(r"^[a-z]+$")
+
+# Romanised Hindi function words that are not English words (so not "par", "to", "is", "us").
+ROMANISED_STOP_WORDS = frozenset("""
+ka ki ke ko mein se aur hai hain tha thi hota hoti hote karne karna kiya kiye liye lie dwara nahi nahin
+wala wali wale
+""".split())
 
 HINDI_STOP_WORDS = frozenset("""
 का के की को में से पर और या है हैं था थे थी थीं हो होता होती होते होने एक यह ये वह वे इस इन उस उन
@@ -44,6 +57,22 @@ _HINDI_SUFFIXES = sorted(
 )
 
 
+_NUKTA = "\u093c"
+# A nasal consonant with virama, inside a word, before a stop consonant (क-घ, च-झ, ट-ढ, त-ध, प-भ): the
+# spellings केन्द्र/केंद्र, सम्पत्ति/संपत्ति. Not before य, र, ल, व, श, स, ह or another nasal (न्याय, अन्न stay).
+_NASAL_BEFORE_CONSONANT = re.compile(
+    "(?<=.)[\u0919\u091e\u0923\u0928\u092e]\u094d"
+    "(?=[\u0915-\u0918\u091a-\u091d\u091f-\u0922\u0924-\u0927\u092a-\u092d])")
+
+
+def fold_devanagari(word: str) -> str:
+    """One spelling for the variants everyday typing mixes (an NFC word in; see the module docstring)."""
+    if not DEVANAGARI.search(word):
+        return word
+    word = word.replace(_NUKTA, "").replace("\u0901", "\u0902")
+    return _NASAL_BEFORE_CONSONANT.sub("\u0902", word)
+
+
 def stem_hindi(word: str) -> str:
     for suffix in _HINDI_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
@@ -61,11 +90,12 @@ def stem_word(word: str) -> str:
 
 
 class NfcFilter(Filter):
-    """Normalise each token to NFC (offsets stay those of the original text, for highlighting)."""
+    """Normalise each token to NFC and fold Devanagari variants (offsets stay those of the original
+    text, for highlighting)."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = unicodedata.normalize("NFC", token.text)
+            token.text = fold_devanagari(unicodedata.normalize("NFC", token.text))
             yield token
 
 
@@ -92,7 +122,7 @@ class BilingualStemFilter(Filter):
             yield token
 
 
-STOP_LIST = frozenset(STOP_WORDS) | HINDI_STOP_WORDS
+STOP_LIST = frozenset(STOP_WORDS) | HINDI_STOP_WORDS | ROMANISED_STOP_WORDS
 
 
 def text_analyzer():
@@ -131,7 +161,7 @@ _token_cache: dict[str, tuple[str, str] | None] = {}
 
 def _analyse_token(raw: str) -> tuple[str, str] | None:
     """(whole word, stem) of one raw token, or None when the analyzer drops it (stop word, too short)."""
-    word = unicodedata.normalize("NFC", raw).lower()
+    word = fold_devanagari(unicodedata.normalize("NFC", raw).lower())
     if len(word) < 2 or word in STOP_LIST:
         return None
     return word, stem_word(word)

@@ -15,11 +15,12 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.markdown import markdown_to_search_text
 from kb.models import Case
 from kb.search.analysis import text_analyzer
+from kb.search.embeddings import passage_text, vector_key
 from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # "translation": the title and summary in the case's other language (a line each), so a Hindi search
 # finds an English case by its Hindi title and the reverse.
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
@@ -61,6 +62,8 @@ def build_schema() -> Schema:
         published=DATETIME(stored=True, sortable=True),
         title_key=ID(sortable=True),
         number=STORED(),
+        # The key of the case's vector for dense search (kb.search.embeddings), read per generation.
+        vector_key=ID(stored=True, sortable=True),
     )
 
 
@@ -97,11 +100,19 @@ def case_document(case: Case) -> dict:
         .astimezone(dt.timezone.utc).replace(tzinfo=None),
         "title_key": revision.title.casefold(),
         "_kb_terms": analysis,
+        "vector_key": vector_key(passage_text(texts["title"], texts["summary"], texts["translation"],
+                                              texts["tag_text"])),
     }
     for field in TEXT_FIELDS:
         document[field] = []  # its postings are written from the term arrays (TermRecordingWriter)
         document[f"_stored_{field}"] = texts[field]
     return document
+
+
+def document_passage(stored: dict) -> str:
+    """The text a stored case document is embedded from (its ``vector_key`` is this text's key)."""
+    tags = " ".join(tag.replace("-", " ") for tag in (stored.get("tags") or "").split(",") if tag)
+    return passage_text(stored.get("title") or "", stored.get("summary") or "", stored.get("translation") or "", tags)
 
 
 def document_texts(stored: dict) -> dict[str, str] | None:

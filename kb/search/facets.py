@@ -42,6 +42,7 @@ class FacetArrays:
     title_rank: np.ndarray  # docnum -> position in title order (for "title")
     docnum_of: dict[str, int]  # public id -> docnum
     public_id_of: dict[int, str]  # docnum -> public id
+    vector_keys: list  # docnum -> the key of its dense vector (None for the meta document)
     empty_counts: dict[str, list[dict]] | None = None
 
     @classmethod
@@ -77,7 +78,8 @@ class FacetArrays:
         public_id_of = {docnum: public_id for public_id, docnum in docnum_of.items()}
         return cls(size=size, live=live, columns=columns, tag_values=tag_values, tag_index=tag_index,
                    tag_docs=tag_docs, tag_codes=tag_codes, published=published, title_rank=title_rank,
-                   docnum_of=docnum_of, public_id_of=public_id_of)
+                   docnum_of=docnum_of, public_id_of=public_id_of,
+                   vector_keys=[key if live[d] else None for d, key in enumerate(_column(reader, "vector_key"))])
 
     # -- filters -------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ characters stripped, very long text cut) and each repair is reported as a notice
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from kb.search.analysis import stems
 from kb.search.analysis import words as analyzed_words
 from kb.search.documents import FIELD_BOOSTS, SEARCH_FIELDS
 from kb.search.glossary import Widened, add_counterparts
+from kb.search.synonyms import expand as expand_synonyms
 
 MAX_QUERY_CHARS = 256
 MAX_PREFIX_TERMS = 40
@@ -36,6 +38,9 @@ class ParsedQuery:
     notices: list[Any]  # lazy strings: shown in the language of the page (or the API) that shows them
     several_words: bool = False  # an any-word fallback exists (any_words_query builds it when needed)
     widened: list[Widened] = dataclasses.field(default_factory=list)  # words also searched in the other language
+    # Acronyms and synonyms also searched (kb.search.synonyms): (entry as typed, the other entries).
+    synonyms_used: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    searched_text: str = ""  # ``text`` with its synonyms widened: what is parsed
 
 
 def clean_query_text(raw: str | None) -> tuple[str, list[Any]]:
@@ -104,25 +109,47 @@ def parse(raw: str | None, schema, vocabulary) -> ParsedQuery:
     if not text:
         return ParsedQuery(text="", query=None, notices=notices)
     widened: list[Widened] = []
+    searched, synonyms_used = expand_synonyms(text)
     try:
-        query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened)
+        query = _parse_with(qparser.AndGroup, searched, schema, vocabulary, widened)
     except Exception:  # the parser is not ours to trust with arbitrary text: fall back to plain words
-        text = " ".join(analyzed_words(text)) or ""
+        text = searched = " ".join(analyzed_words(text)) or ""
         notices.append(_l("special characters in your search were read as plain text"))
-        widened = []
+        widened, synonyms_used = [], []
         query = _parse_with(qparser.AndGroup, text, schema, vocabulary, widened) if text else None
     if query is None or query is wq.NullQuery or not list(query.iter_all_terms()):
-        query, widened = None, []
+        query, widened, synonyms_used = None, [], []
         notices.append(_l("your search has only very common words; showing everything"))
     several_words = query is not None and _plain_words(text) > 1
-    return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words, widened=widened)
+    return ParsedQuery(text=text, query=query, notices=notices, several_words=several_words, widened=widened,
+                       synonyms_used=synonyms_used, searched_text=searched)
 
 
 def any_words_query(parsed: ParsedQuery, schema, vocabulary) -> wq.Query | None:
     """The OR-of-words reading of a query of several words (parsed only when all-words finds nothing)."""
     if not parsed.several_words:
         return None
-    return _parse_with(qparser.OrGroup, parsed.text, schema, vocabulary)
+    return _parse_with(qparser.OrGroup, parsed.searched_text or parsed.text, schema, vocabulary)
+
+
+def word_queries(parsed: ParsedQuery, schema, vocabulary) -> list[wq.Query]:
+    """One query per word (or synonym group) of a plain search, each widened as the search widens it:
+    which cases have which of the words (kb.search.engine weighs a partial match with them)."""
+    if not parsed.several_words:
+        return []
+    parser = _parser(qparser.OrGroup)
+    parser.schema = schema
+    query = parser.parse(parsed.searched_text or parsed.text)
+    children = query.subqueries if isinstance(query, wq.Or) else [query]
+    # The parser gives a word as one term per field, side by side with the other words' terms.
+    words: dict[object, list[wq.Query]] = {}
+    for child in children:
+        if isinstance(child, wq.Not):
+            continue
+        key = child.text if isinstance(child, wq.Term) else id(child)
+        words.setdefault(key, []).append(child)
+    return [add_counterparts(add_romanised(_bound_expansions(wq.Or(terms), vocabulary), vocabulary)).normalize()
+            for terms in words.values()]
 
 
 def _plain_words(text: str) -> int:
@@ -133,7 +160,47 @@ def _parse_with(group, text: str, schema, vocabulary, widened: list[Widened] | N
     parser = _parser(group)
     parser.schema = schema
     query = parser.parse(text)
-    return add_counterparts(_bound_expansions(query, vocabulary), widened=widened).normalize()
+    query = add_romanised(_bound_expansions(query, vocabulary), vocabulary)
+    return add_counterparts(query, widened=widened).normalize()
+
+
+ROMANISED_WEIGHT = 0.8  # a Hindi word a romanised word not in the library may stand for
+ROMANISED_KNOWN_WEIGHT = 0.3  # ... when the Latin word is a word of the library itself (online, card)
+
+
+def add_romanised(query: wq.Query, vocabulary) -> wq.Query:
+    """Widen each plain Latin word with the library's Hindi words it may be a romanisation of
+    (kb.search.romanised), in the same fields and with the same boosts, at a lower weight. Phrases and
+    excluded words are left as typed."""
+    if not hasattr(vocabulary, "hindi_words_like"):
+        return query
+    if isinstance(query, wq.Or):
+        children = [child if isinstance(child, wq.Term) else add_romanised(child, vocabulary)
+                    for child in query.subqueries]
+        fields_of_word: dict[str, list[wq.Term]] = {}
+        for child in children:
+            if isinstance(child, wq.Term):
+                fields_of_word.setdefault(child.text, []).append(child)
+        for text, terms in fields_of_word.items():
+            if len({term.fieldname for term in terms}) < 2 or not re.fullmatch(r"[a-z]+", text):
+                continue  # one field: a prefix expansion, not a typed word
+            hindi = vocabulary.hindi_words_like(text)
+            if not hindi:
+                continue
+            weight = ROMANISED_KNOWN_WEIGHT if vocabulary.word_df(text) else ROMANISED_WEIGHT
+            for word in hindi:
+                for stem in stems(word):
+                    children += [wq.Term(term.fieldname, stem, boost=term.boost * weight) for term in terms]
+        result = copy.copy(query)
+        result.subqueries = children
+        return result
+    if isinstance(query, (wq.Term, wq.Phrase, wq.Not)):
+        return query
+    if isinstance(query, wq.AndNot):
+        result = copy.copy(query)
+        result.a = add_romanised(query.a, vocabulary)
+        return result
+    return query.apply(lambda child: add_romanised(child, vocabulary))
 
 
 def _bound_expansions(query: wq.Query, vocabulary) -> wq.Query:

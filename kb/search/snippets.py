@@ -49,7 +49,10 @@ def _marks(text: str, terms: frozenset) -> list[tuple[int, int, str]]:
 
 @functools.lru_cache(maxsize=256)
 def _prefixes(terms: frozenset) -> tuple[str, ...]:
-    return tuple(sorted({term[: max(2, len(term) - 2)] for term in terms}))
+    # A Devanagari stem is folded (kb.search.analysis.fold_devanagari: केन्द्र is indexed as केंद्र, ज़मीन as
+    # जमीन), so only its first letter is sure to appear as typed.
+    return tuple(sorted({term[:1] if "\u0900" <= term[:1] <= "\u097f" else term[: max(2, len(term) - 2)]
+                         for term in terms}))
 
 
 def _render(text: str, start: int, stop: int, marks) -> str:

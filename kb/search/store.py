@@ -242,9 +242,10 @@ class IndexStore:
     # -- locking -------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writer_lock(self, blocking: bool = True, timeout: float | None = None) -> Iterator[None]:
+    def writer_lock(self, blocking: bool = True, timeout: float | None = None,
+                    name: str = "writer.lock") -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
-        handle = open(self.root / "writer.lock", "a+")
+        handle = open(self.root / name, "a+")
         try:
             deadline = None if timeout is None else time.monotonic() + timeout
             while True:

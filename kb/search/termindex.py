@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.search.analysis import WORD_RE, analysed_tokens
+from kb.search.romanised import hindi_keys, latin_key
 
 TEXT_FIELDS = ("title", "summary", "translation", "tag_text", "place", "department", "body")
 SIDECAR_SUFFIX = ".kbterms"
@@ -133,6 +134,7 @@ class SegmentTerms:
     words: list[str]  # sorted whole words
     word_dfs: np.ndarray  # int32, documents containing each word
     _deletes: dict | None = None  # spelling: one-deletion variants -> words (built on first use)
+    _hindi_keys: dict | None = None  # romanised Hindi: loose key -> Devanagari words (built on first use)
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -179,6 +181,12 @@ class SegmentTerms:
     def word_df(self, word: str) -> int:
         i = bisect.bisect_left(self.words, word)
         return int(self.word_dfs[i]) if i < len(self.words) and self.words[i] == word else 0
+
+    def hindi_words_with_key(self, key: str) -> list[tuple[int, str]]:
+        """(document frequency, word) of the Devanagari words whose loose key is ``key``."""
+        if self._hindi_keys is None:
+            self._hindi_keys = hindi_keys(self.words)
+        return [(int(self.word_dfs[i]), self.words[i]) for i in self._hindi_keys.get(key, ())]
 
     def near_words(self, word: str, maxdist: int) -> set[str]:
         """Vocabulary words that may be within ``maxdist`` edits (symmetric deletion; verified later)."""
@@ -499,6 +507,18 @@ class TermView:
 
     def word_df(self, word: str) -> int:
         return sum(segment.word_df(word) for segment, _first in self.segments)
+
+    def hindi_words_like(self, latin_word: str, limit: int = 3) -> list[str]:
+        """The library's Devanagari words a romanised word may stand for (kb.search.romanised), most
+        frequent first."""
+        key = latin_key(latin_word)
+        if len(key) < 2:
+            return []
+        dfs: collections.Counter = collections.Counter()
+        for segment, _first in self.segments:
+            for df, word in segment.hindi_words_with_key(key):
+                dfs[word] += df
+        return [word for word, _ in sorted(dfs.items(), key=lambda item: (-item[1], item[0]))[:limit]]
 
     def closest_word(self, word: str, maxdist: int) -> str | None:
         """The known word nearest to ``word`` (fewest edits, then most frequent), within ``maxdist``."""

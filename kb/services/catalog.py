@@ -245,6 +245,8 @@ class SearchPage(Page):
     notices: list = dataclasses.field(default_factory=list)
     matched_any_word: bool = False
     corrected_from: str | None = None
+    weak_matches: bool = False  # nothing matched well: the items are only the few nearest cases
+    synonyms_used: list = dataclasses.field(default_factory=list)  # (acronym or synonym typed, others searched)
     query_text: str = ""
     also_searched: list = dataclasses.field(default_factory=list)  # (word, [counterparts]) of the glossary
 
@@ -269,6 +271,7 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
         facets=results.facets, suggestion=results.suggestion, notices=results.notices,
         matched_any_word=results.matched_any_word, corrected_from=results.corrected_from,
         query_text=results.query_text, also_searched=results.also_searched,
+        weak_matches=results.weak_matches, synonyms_used=results.synonyms_used,
     )
 
 

@@ -22,6 +22,7 @@ LANGUAGES = ("", "/hi")  # English at the plain address, Hindi under /hi
 
 PUBLIC_PAGES = [
     "/", "/cases", "/cases?q=land+records", "/cases?q=zzqqxx", "/cases?q=भूमि+अभिलेख&state=KA",
+    "/cases?q=cryptocurrency+regulation", "/cases?q=RTS+kiosks",
     "/cases/KB-0001", "/cases/KB-0037", "/cases/KB-0001/v/1", "/cases/KB-0001/versions",
     "/cases/KB-0001/diff?from=1&to=1", "/compare?ids=KB-0001&ids=KB-0003", "/mmps/land-records", "/states/KA",
     "/institutes/ati-demo", "/packs", "/help/search", "/login", "/register", "/password/forgot",

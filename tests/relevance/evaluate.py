@@ -3,7 +3,8 @@
     .venv/bin/python tests/relevance/evaluate.py            # prints JSON: overall, per kind, per query
 
 Queries and graded judgments are in judgments.yml (grade 3 = about exactly this, 2 = substantially,
-1 = mentions it usefully). Each query runs through kb.services.catalog.search_cases, the function the
+1 = mentions it usefully). A ``no_answer`` query has nothing relevant in the library: it scores 1 when
+the search says that nothing matches well (no results, or only the few labelled nearest cases), else 0. Each query runs through kb.services.catalog.search_cases, the function the
 search page and the API use. "as_typed" scores what a user sees first; "with_suggestion" scores the
 results after following a "did you mean" link when one is offered.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -42,17 +44,23 @@ def reciprocal_rank(ranked: list[str], grades: dict[str, int]) -> float:
 
 
 def evaluate(search_ids) -> dict:
-    """``search_ids(q) -> (ranked ids, suggestion)``; returns overall, per-kind and per-query figures."""
+    """``search_ids(q) -> (ranked ids, suggestion, nothing matched well)``; returns overall, per-kind
+    and per-query figures."""
     rows = []
     for judged in load_judgments():
-        grades = {str(k): int(v) for k, v in judged["relevant"].items()}
-        ranked, suggestion = search_ids(judged["query"])
+        grades = {str(k): int(v) for k, v in (judged["relevant"] or {}).items()}
+        ranked, suggestion, weak = search_ids(judged["query"])
+        if judged["kind"] == "no_answer":
+            honest = float(weak or not ranked)
+            rows.append({"query": judged["query"], "kind": judged["kind"], "ndcg10": honest, "rr": honest,
+                         "ndcg10_with_suggestion": honest, "suggestion": suggestion, "top3": ranked[:3]})
+            continue
         followed = search_ids(suggestion)[0] if suggestion else ranked
         rows.append({
             "query": judged["query"], "kind": judged["kind"],
             "ndcg10": ndcg(ranked, grades), "rr": reciprocal_rank(ranked, grades),
             "ndcg10_with_suggestion": ndcg(followed, grades), "suggestion": suggestion,
-            "top3": ranked[:3],
+            "top3": ranked[:3], "weak": weak,
         })
 
     def mean(items, key):
@@ -75,7 +83,7 @@ def catalog_search_ids(q: str):
     from kb.services import catalog
 
     page = catalog.search_cases(q, per_page=CUTOFF)
-    return [case.public_id for case in page.items], page.suggestion
+    return [case.public_id for case in page.items], page.suggestion, getattr(page, "weak_matches", False)
 
 
 def main() -> None:
@@ -88,12 +96,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"INSTANCE_DIR": folder, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/kb.sqlite3",
-                          "KB_INDEX_DIR": f"{folder}/index", "SERVER_NAME": "kb.local", "KB_LOG_LEVEL": "WARNING"})
+                          "KB_INDEX_DIR": f"{folder}/index", "SERVER_NAME": "kb.local", "KB_LOG_LEVEL": "WARNING",
+                          "KB_SEARCH_DENSE": os.environ.get("KB_SEARCH_DENSE", "on")})
         with app.app_context():
             upgrade()
             with search.sync_suspended():
                 import_content(ROOT / "content")
             search.sync()
+            search.embed_pending()  # dense vectors (none when KB_SEARCH_DENSE=off)
             report = evaluate(catalog_search_ids)
             db.engine.dispose()
     print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -48,7 +48,8 @@ def test_an_english_search_also_finds_hindi_cases_ranking_english_ones_first(two
 def test_phrases_prefixes_and_words_outside_the_glossary_are_searched_as_typed(two_languages):
     assert ids(catalog.search_cases('"land records"')) == ["KB-0902"]
     assert ids(catalog.search_cases('"भूमि अभिलेख"')) == ["KB-0901"]
-    assert ids(catalog.search_cases("tahsil")) == ["KB-0902"]  # the Hindi case says तहसील: not in the glossary
+    # Not in the glossary: the Hindi case's तहसील is found as what "tahsil" romanises (kb.search.romanised).
+    assert sorted(ids(catalog.search_cases("tahsil"))) == ["KB-0901", "KB-0902"]
     assert ids(catalog.search_cases("pensio*")) == ["KB-0903"]
 
 
