@@ -31,7 +31,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (content_group, index_group, users_group, orgs_group, tokens_group, demo_command,
-                    serve_command, mail_group, freshness_group):
+                    serve_command, mail_group, freshness_group, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -512,3 +512,38 @@ def serve_command(host: str, port: int, workers: int):
     ]
     log.info("serving on http://%s:%d with %d workers", host, port, workers)
     os.execv(sys.executable, arguments)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Backups
+
+
+@click.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(folder: Path):
+    """Write a consistent backup of the library (database with attachments, manifest) into FOLDER."""
+    from kb.services import backup
+
+    try:
+        manifest = backup.backup(folder, instance_dir=current_app.config["INSTANCE_DIR"])
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {sum(manifest['rows'].values())} rows ({manifest['rows'].get('cases', 0)} cases, "
+               f"{manifest['bytes']} bytes) of {manifest['database']} to {folder}; "
+               f"secret key: {manifest['secret_key']}")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(folder: Path):
+    """Restore the backup in FOLDER into this instance's (empty) database and rebuild the search index."""
+    from kb.services import backup
+
+    try:
+        manifest = backup.restore(folder)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {sum(manifest['rows'].values())} rows ({manifest['rows'].get('cases', 0)} cases) "
+               f"from {folder}; search index rebuilt ({manifest['indexed']} cases)")

@@ -5,11 +5,10 @@ a transaction lazily, as a reader, and upgrades it at the first write; under con
 fails at once with "database is locked" (the busy timeout does not apply to an upgrade), so a request
 that read and then wrote got a 500. kb therefore turns pysqlite's handling off and begins every
 transaction itself (SQLAlchemy's documented recipe): a request that may write (any method but GET,
-HEAD, OPTIONS) and the command line begin with ``BEGIN IMMEDIATE``, taking the write lock up front so
-concurrent writers queue for up to ``BUSY_TIMEOUT_MS``. A reading request (and code that is neither a
-request nor a command: a test's or a script's queries between requests) reads in autocommit, beside
-the writer thanks to WAL, and takes the write lock (waiting for it) just before its first write, if
-any, as pysqlite used to.
+HEAD, OPTIONS) begins with ``BEGIN IMMEDIATE``, taking the write lock up front so concurrent writers
+queue for up to ``BUSY_TIMEOUT_MS``. A reading request, and code outside requests (commands, workers,
+tests), reads in autocommit, beside the writer thanks to WAL, and takes the write lock (waiting for
+it) just before its first write, if any: it never holds a read snapshot that would have to be upgraded.
 
 The few writes a reading request makes (a session's or a token's "last seen" time) are a convenience:
 ``commit_if_possible`` drops them rather than failing the request if the database stays busy.
@@ -17,8 +16,6 @@ The few writes a reading request makes (a session's or a token's "last seen" tim
 from __future__ import annotations
 
 import logging
-
-import click
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -74,11 +71,12 @@ def _lock_before_writing(connection, cursor, statement, parameters, context, exe
 
 
 def _only_reads() -> bool:
-    """A reading request, or code that is neither a request nor a command (a test's or a script's own
-    queries between requests, which must not hold the write lock while others write)."""
+    """A reading request, or code outside a request (a command, a worker, a test between requests):
+    those take the lock at their first write, so that their reads never hold it (a command may read on
+    one session while another, such as the index rebuild's, reads too)."""
     if has_request_context():
         return request.method in READING_METHODS
-    return click.get_current_context(silent=True) is None
+    return True
 
 
 def commit_if_possible() -> bool:
