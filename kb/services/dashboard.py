@@ -14,6 +14,7 @@ import datetime as dt
 import threading
 
 from sqlalchemy import distinct, event, func, inspect, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kb.extensions import db
@@ -39,8 +40,14 @@ def _counted_change(session: Session) -> bool:
         if isinstance(obj, (TrainingUse, Replication, ReplicationEvent)):
             return True
         if isinstance(obj, Case):
+            # A new draft counts for nothing (only published cases are counted): creating submissions
+            # must not queue every writer on the one version row.
+            if obj in session.new:
+                if obj.published_revision_id is not None or obj.published_revision is not None:
+                    return True
+                continue
             state = inspect(obj)
-            if obj in session.new or obj in session.deleted or any(
+            if obj in session.deleted or any(
                     state.attrs[name].history.has_changes() for name in COUNTED_CASE_FIELDS):
                 return True
     return False
@@ -58,10 +65,16 @@ def _bump_version(session: Session, flush_context) -> None:
     if not session.info.pop("kb_aggregates_changed", False):
         return
     connection = session.connection()
-    bumped = connection.execute(update(AggregateVersion).where(AggregateVersion.id == 1)
-                                .values(version=AggregateVersion.version + 1)).rowcount
-    if not bumped:
-        connection.execute(insert(AggregateVersion).values(id=1, version=1))
+    bump = update(AggregateVersion).where(AggregateVersion.id == 1).values(version=AggregateVersion.version + 1)
+    if connection.execute(bump).rowcount:
+        return
+    # The first bump creates the row; two first bumps at once must not fail a save: the loser's insert
+    # is undone to its savepoint and it bumps the row the winner committed.
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(AggregateVersion).values(id=1, version=1))
+    except IntegrityError:
+        connection.execute(bump)
 
 
 def aggregate_version() -> int:
