@@ -109,6 +109,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         # Reverse proxies in front of the site that set X-Forwarded-For and -Proto (0: none, so such
         # headers from a client are ignored rather than trusted).
         "KB_PROXY_HOPS": _whole_number("KB_PROXY_HOPS", 0, minimum=0),
+        "KB_USAGE_FLUSH_SECONDS": _whole_number("KB_USAGE_FLUSH_SECONDS", 10, minimum=0, maximum=3600),
         "KB_SMTP_USER": os.environ.get("KB_SMTP_USER", ""),
         "KB_SMTP_PASSWORD": os.environ.get("KB_SMTP_PASSWORD", ""),
         "KB_SMTP_STARTTLS": _flag("KB_SMTP_STARTTLS", True),

@@ -114,6 +114,7 @@ def app_config(tmp_path, migrated_database) -> dict:
         # Dense search embeds every published case: only the tests about it turn it on (``dense_app``),
         # so the rest of the suite does not pay for the model.
         "KB_SEARCH_DENSE": "off",
+        "KB_USAGE_FLUSH_SECONDS": 0,  # counts written at each view, so a test reads them at once
     }
 
 

@@ -3,39 +3,93 @@ handouts, counted per case and day (India's calendar). Only the counts are kept:
 no cookie, nothing that says who read what. Admins see them (kb.services.health) and "most viewed" sorts
 by them.
 
-A count is one UPDATE of the day's row (an INSERT for the first of the day), committed at once in its own
-short transaction, so counting never holds a lock across a page's rendering."""
+Counting is off the page's critical path: a view adds to this worker's tally in memory, and the tally is
+written (one UPDATE per case and day, an INSERT for the first of the day) at most every
+``KB_USAGE_FLUSH_SECONDS`` by the request that finds it due, in its own short transaction. A write that
+finds the database busy keeps the tally for the next time, so counting never queues a reader behind a
+writer (on SQLite a reading request that wrote at every view would), and a busy site writes a few rows
+every few seconds instead of one per view. A worker's last few seconds of counts are lost if it is killed."""
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+import threading
+import time
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kb.database import commit_if_possible
 from kb.extensions import db
 from kb.models import Case, CaseUsageDay, Revision, format_public_id
 from kb.services.freshness import today_in_india
 
 
+class _Tally:
+    """Counts not yet written, per (case id, day, column), for this worker."""
+
+    def __init__(self):
+        self._counts: collections.Counter = collections.Counter()
+        self._lock = threading.Lock()
+        self._written_at = time.monotonic()
+
+    def add(self, key: tuple, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[key] += amount
+
+    def take_if_due(self, interval: float) -> dict:
+        with self._lock:
+            if not self._counts or time.monotonic() - self._written_at < interval:
+                return {}
+            taken, self._counts = dict(self._counts), collections.Counter()
+            self._written_at = time.monotonic()
+            return taken
+
+    def give_back(self, counts: dict) -> None:
+        with self._lock:
+            self._counts.update(counts)
+
+
+_TALLY = _Tally()
+
+
 def record_view(case_id: int) -> None:
-    _count(case_id, "views")
+    _TALLY.add((case_id, today_in_india(), "views"))
 
 
 def record_download(case_id: int) -> None:
-    _count(case_id, "downloads")
+    _TALLY.add((case_id, today_in_india(), "downloads"))
 
 
-def _count(case_id: int, column: str) -> None:
-    day = today_in_india()
-    increment = {column: getattr(CaseUsageDay, column) + 1}
+def write_counts_if_due(interval: float) -> bool:
+    """Write this worker's tally if ``interval`` seconds have passed since the last write (0: now) and
+    commit it; a busy database keeps it for the next time. True if something was written."""
+    counts = _TALLY.take_if_due(interval)
+    if not counts:
+        return False
+    try:
+        for (case_id, day, column), amount in counts.items():
+            _count(case_id, day, column, amount)
+    except Exception:
+        db.session.rollback()
+        _TALLY.give_back(counts)
+        raise
+    if not commit_if_possible():
+        _TALLY.give_back(counts)
+        return False
+    return True
+
+
+def _count(case_id: int, day: dt.date, column: str, amount: int) -> None:
+    increment = {column: getattr(CaseUsageDay, column) + amount}
     statement = update(CaseUsageDay).where(CaseUsageDay.case_id == case_id, CaseUsageDay.day == day).values(**increment)
     if db.session.execute(statement).rowcount:
         return
     try:
         with db.session.begin_nested():
             db.session.execute(insert(CaseUsageDay).values(case_id=case_id, day=day,
-                                                           **{"views": 0, "downloads": 0, column: 1}))
+                                                           **{"views": 0, "downloads": 0, column: amount}))
     except IntegrityError:  # another request inserted the day's row a moment ago
         db.session.execute(statement)
 

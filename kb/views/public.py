@@ -209,14 +209,13 @@ def _handout(case, revision):
 
 
 def count_use(record, case) -> None:
-    """Count a view or a download (numbers only, kb.services.usage) in its own short transaction; a
-    failure to count never fails the page."""
+    """Count a view or a download (numbers only, kept in this worker and written every few seconds by
+    kb.services.usage); a failure to count never fails the page."""
+    record(case.id)
     try:
-        record(case.id)
-        db.session.commit()
+        usage.write_counts_if_due(current_app.config["KB_USAGE_FLUSH_SECONDS"])
     except Exception:  # noqa: BLE001 - a lost count is better than a lost page
-        db.session.rollback()
-        current_app.logger.warning("could not count a use of %s", case.public_id, exc_info=True)
+        current_app.logger.warning("could not write usage counts", exc_info=True)
 
 
 def _download(file):

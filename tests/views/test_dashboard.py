@@ -65,6 +65,22 @@ def test_views_and_downloads_are_counted_per_day_with_no_address_or_identity(cli
     assert client.get("/en/review/health?days=abc&sort=evil").status_code == 200
 
 
+def test_views_are_tallied_in_the_worker_and_written_when_due_not_at_every_view(app, client, library):
+    from kb.services import usage
+
+    app.config["KB_USAGE_FLUSH_SECONDS"] = 3600
+    usage.write_counts_if_due(0)  # start from an empty tally
+    client.get("/en/cases/KB-0001")
+    client.get("/en/cases/KB-0001")
+    client.get("/cases/KB-0001/cite.ris")
+    db.session.rollback()
+    assert db.session.scalar(select(CaseUsageDay)) is None  # nothing written yet: no write per view
+    assert usage.write_counts_if_due(0) is True
+    row = db.session.scalar(select(CaseUsageDay))
+    assert (row.views, row.downloads) == (2, 1)
+    assert usage.write_counts_if_due(0) is False  # the tally was emptied by the write
+
+
 def test_recognitions_are_listed_and_filtered(client, library):
     page = client.get("/en/recognitions").get_data(as_text=True)
     assert "United Nations Public Service Award" in page and "National Award for e-Governance" in page
