@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
 
-from kb.errors import NotFound
+from sqlalchemy.orm.exc import StaleDataError
+
+from kb.errors import Conflict, NotFound
 from kb.extensions import db
+from kb.models import utcnow
 from kb.models import CASE_NUMBER_SEQUENCE, MAX_INTEGER, PUBLIC_ID_PATTERN, Case, CaseNumberCounter
 
 
@@ -46,3 +49,17 @@ def allocate_case_number() -> int:
         db.session.add(CaseNumberCounter(id=1, last_number=number))
         db.session.flush()
     return number
+
+
+def lock_revision(revision) -> None:
+    """Take the revision before changing anything: an UPDATE that checks and bumps its lock_version.
+    Of two writers, the second matches no row (PostgreSQL makes it wait for the first to commit; SQLite
+    lets one writer at a time) and gets a Conflict, with nothing written (the caller, which owns the
+    transaction, rolls it back). Every decision on a submission takes it: the workflow's and the
+    reviewer's evidence check."""
+    revision.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(_l(
+            "Someone else acted on this submission at the same moment; reload it and try again.")) from None

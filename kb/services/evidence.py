@@ -17,13 +17,13 @@ import dataclasses
 from typing import Any, Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
 from kb.errors import Conflict, ValidationError
 from kb.extensions import db
 from kb.models import Case, EvidenceGrade, OutcomeFigure, RevisionStatus, StatusEvent, User, utcnow
-from kb.services.cases import find_case
+from kb.services.cases import find_case, lock_revision
+from kb.validation import whole_number
 from kb.workflow import STATUS_IN_SENTENCE
 
 MIN_REVIEW_MONTHS, MAX_REVIEW_MONTHS = 1, 36
@@ -118,22 +118,14 @@ def grade_submission(user: User | None, public_id: str, grades: dict[str, Any], 
         changes.append((figure, grade))
     months = None
     if review_months not in (None, ""):
-        try:
-            months = int(str(review_months).strip())
-            if not MIN_REVIEW_MONTHS <= months <= MAX_REVIEW_MONTHS:
-                raise ValueError
-        except ValueError:
+        months = whole_number(str(review_months), maximum=MAX_REVIEW_MONTHS)
+        if months is None or months < MIN_REVIEW_MONTHS:
+            months = None
             fields["review_months"] = _l("must be a whole number of months from %(low)s to %(high)s",
                                          low=MIN_REVIEW_MONTHS, high=MAX_REVIEW_MONTHS)
     if fields:
         raise ValidationError(_l("Some fields need attention."), fields)
-    # The same optimistic lock as every decision on a submission (kb.services.submissions._lock).
-    revision.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(_l(
-            "Someone else acted on this submission at the same moment; reload it and try again.")) from None
+    lock_revision(revision)  # the same optimistic lock as every decision on a submission
     lines = []
     for figure, grade in changes:
         verb = "confirmed" if grade.value == figure.evidence else f"lowered from {figure.evidence} to"

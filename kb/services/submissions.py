@@ -21,7 +21,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from kb import permissions
 from kb.content import MAX_TAGS, MISSING, fill_revision, validate_case_meta
@@ -42,7 +41,7 @@ from kb.models import (
 from kb.paging import Page
 from kb.services import notifications
 from kb.services.attachments import copy_attachment
-from kb.services.cases import allocate_case_number, find_case
+from kb.services.cases import allocate_case_number, find_case, lock_revision
 from kb.services.publishing import publish_revision, withdraw_case
 from kb.validation import whole_number
 from kb.workflow import CHECKLIST, EDITABLE_STATES, OPEN_STATES, STATUS_IN_SENTENCE, check_transition, transition_for
@@ -557,13 +556,4 @@ def _check_lock(revision: Revision, lock_version: int | None) -> None:
 
 
 def _lock(revision: Revision) -> None:
-    """Take the revision before changing anything: an UPDATE that checks and bumps its lock_version.
-    Of two writers, the second matches no row (PostgreSQL makes it wait for the first to commit; SQLite
-    lets one writer at a time) and gets a Conflict, with nothing written (the caller, which owns the
-    transaction, rolls it back)."""
-    revision.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(_l(
-            "Someone else acted on this submission at the same moment; reload it and try again.")) from None
+    lock_revision(revision)
