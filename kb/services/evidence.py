@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from kb import permissions
 from kb.errors import Conflict, ValidationError
 from kb.extensions import db
-from kb.models import Case, EvidenceGrade, OutcomeFigure, RevisionStatus, StatusEvent, User, utcnow
+from kb.models import Case, EvidenceGrade, OutcomeFigure, RevisionStatus, StatusEvent, User
 from kb.services.cases import find_case, lock_revision
 from kb.validation import whole_number
 from kb.workflow import STATUS_IN_SENTENCE
