@@ -249,7 +249,7 @@ def make_body(rng: random.Random, chain: Chain, headings: list[str], target_word
 
 
 def make_case(rng: random.Random, seed: Seed, number: int, mmp_weights, state_weights) -> dict:
-    from kb.content import BODY_HEADINGS
+    from kb.services.sections import BODY_HEADINGS
 
     language = "hi" if rng.random() < HINDI_SHARE else "en"
     chain = seed.hi_chain if language == "hi" else seed.en_chain
@@ -606,7 +606,8 @@ def profile_kind(app, queries: list[Query], calls: int, per_page: int, out: Path
 def publish_to_searchable(app, seed: Seed, first_number: int, repeats: int = 20, seed_value: int = DEFAULT_SEED,
                           deadline_s: float = 60.0) -> dict:
     from kb import search
-    from kb.content import BODY_HEADINGS, CaseDocument, upsert_case
+    from kb.content import CaseDocument, upsert_case
+    from kb.services.sections import BODY_HEADINGS
     from kb.extensions import db
 
     rng = random.Random(seed_value + 2)

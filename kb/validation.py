@@ -4,6 +4,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
+# The reason given for a required field left empty. A draft may leave such fields empty, so the services
+# tell them apart from malformed ones by this object (``reason is MISSING``).
+MISSING = _l("missing")
+
 MAX_EMAIL = 254  # RFC 5321's limit on a path; longer text is refused before any pattern runs
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _WEB_URL = re.compile(r"https?://[^\s/]+\S*")

@@ -11,7 +11,6 @@ import yaml
 from sqlalchemy import func, select
 
 from kb.content import (
-    BODY_HEADINGS,
     ContentError,
     document_from_case,
     export_content,
@@ -21,6 +20,7 @@ from kb.content import (
     render_case_file,
 )
 from kb.extensions import db
+from kb.services.sections import BODY_HEADINGS
 from kb.models import Case, Mmp, Revision, State, StatusEvent
 from tests.conftest import CONTENT
 

@@ -17,7 +17,7 @@ from kb.api.schema import (
     param, ref, repeatable,
 )
 from kb.models import EvidenceGrade, Language, RevisionStatus, Stage
-from kb.services import catalog, submissions
+from kb.services import case_fields, catalog, submissions
 from kb.workflow import REVIEW_ACTIONS, TRANSITIONS
 
 STATUSES = [s.value for s in RevisionStatus if s is not RevisionStatus.superseded]
@@ -54,28 +54,33 @@ _LINK = obj({"title": STRING, "url": STRING}, ["title", "url"])
 _CONTACT = obj({"name": STRING, "organization": STRING, "email": nullable(STRING), "phone": nullable(STRING),
                 "url": nullable(STRING)}, ["name"])
 
-# The fields a submitter writes (kb.services.submissions.EDITABLE_FIELDS), as requests carry them.
-_FIELDS_IN = {
-    "title": {"type": "string", "maxLength": 300},
-    "summary": STRING,
-    "translated_title": {"type": "string", "maxLength": 300,
-                         "description": "the title in the case's other language (Hindi for an English case); optional"},
-    "translated_summary": {"type": "string", "description": "the summary in the case's other language; optional"},
-    "body": {"type": "string", "description": "Markdown, with the six headings of content/README.md "
-                                              "(Problem, Solution, Technology, Impact, Lessons, How to replicate)"},
-    "mmp": {"type": "string", "description": "an MMP slug from GET /taxonomy"},
-    "state": nullable({"type": "string", "description": "a state code from GET /taxonomy; null for a central case"}),
-    "department": STRING,
-    "year": {"type": "integer", "minimum": 1980, "maximum": 2100, "description": "the year the practice started"},
-    "stage": nullable({"enum": [s.value for s in Stage]}),
-    "language": {"enum": [lang.value for lang in Language]},
-    "tags": {"type": "array", "items": STRING},
-    "outcomes": {"type": "array", "items": ref("Outcome")},
-    "links": {"type": "array", "items": ref("Link")},
-    "contacts": {"type": "array", "items": ref("Contact")},
-    "recognitions": {"type": "array", "items": ref("Recognition")},
-}
-assert set(_FIELDS_IN) == set(submissions.EDITABLE_FIELDS), "document every editable field"
+# The fields a submitter writes, as requests carry them: read from kb.services.case_fields, which checks them.
+_ROW_SCHEMAS = {"outcomes": "Outcome", "links": "Link", "contacts": "Contact", "recognitions": "Recognition"}
+
+
+def _field_in(field: case_fields.Field) -> dict:
+    if field.kind == "year":
+        schema = {"type": "integer", "minimum": case_fields.FIRST_YEAR, "description": field.description}
+    elif field.kind == "stage":
+        schema = nullable({"enum": [s.value for s in Stage]})
+    elif field.kind == "language":
+        schema = {"enum": [lang.value for lang in Language]}
+    elif field.kind == "tags":
+        schema = {"type": "array", "items": STRING, "maxItems": field.limit, "description": field.description}
+    elif field.kind == "rows":
+        schema = {"type": "array", "items": ref(_ROW_SCHEMAS[field.name]), "maxItems": field.limit}
+    else:
+        schema = {"type": "string", "maxLength": field.limit}
+        if field.minimum:
+            schema["minLength"] = field.minimum
+        if field.description:
+            schema["description"] = field.description
+        if field.kind == "state":
+            schema = nullable(schema)
+    return {key: value for key, value in schema.items() if value not in ("", None)}
+
+
+_FIELDS_IN = {field.name: _field_in(field) for field in case_fields.FIELDS}
 
 # The same fields as a submission returns them: a draft may leave any of them empty.
 _FIELDS_OUT = {
@@ -152,7 +157,7 @@ SCHEMAS = {
     "Link": _LINK,
     "Contact": _CONTACT,
     "Recognition": _RECOGNITION,
-    "SubmissionCreate": obj(_FIELDS_IN, ["title", "mmp"], closed=True, description=(
+    "SubmissionCreate": obj(_FIELDS_IN, [f.name for f in case_fields.FIELDS if f.required_for_draft], closed=True, description=(
         "A draft may be incomplete, but needs a title and an MMP; submitting it needs every field the content "
         "rules require. status, organization, author and id are set by kb: sending them is a 400.")),
     "SubmissionChange": obj({**_FIELDS_IN, "lock_version": _LOCK}, closed=True, minProperties=1, description=(

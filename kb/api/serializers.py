@@ -4,6 +4,7 @@ from __future__ import annotations
 from kb.markdown import render_markdown
 from kb.models import Case
 from kb.services import evidence, freshness
+from kb.services.case_fields import read_revision
 from kb.services.adoptions import count_training_uses
 from kb.services.citations import format_citation, permalink
 
@@ -29,34 +30,18 @@ def case_detail(case: Case) -> dict:
     revision = case.published_revision
     return {
         "id": case.public_id,
-        "title": revision.title,
-        "summary": revision.summary,
-        "translated_title": revision.translated_title or "",
-        "translated_summary": revision.translated_summary or "",
-        "body": revision.body,
+        # The content fields as a submission carries them; outcomes with what the reviewer made of them.
+        **read_revision(revision),
+        "outcomes": [outcome_json(o) for o in revision.outcomes],
         "body_html": str(render_markdown(revision.body)),
-        "mmp": case.mmp.slug,
-        "state": case.state.code if case.state else None,
-        "department": case.department,
-        "year": case.year_started,
-        "stage": case.stage,
-        "tags": case.tag_names,
-        "language": case.language,
         "version": revision.number,
         "published_at": revision.published_at.isoformat() if revision.published_at else None,
         "first_published_at": case.first_published_at.isoformat() if case.first_published_at else None,
         "url": permalink(case),
         "version_url": permalink(case, revision),
         "citation": format_citation(case, revision),
-        "outcomes": [outcome_json(o) for o in revision.outcomes],
         "evidence": evidence_json(revision),
         "freshness": freshness_json(case),
-        "recognitions": [{"name": r.name, "year": r.year, "category": r.category} for r in revision.recognitions],
-        "links": [{"title": link.title, "url": link.url} for link in revision.links],
-        "contacts": [
-            {"name": c.name, "organization": c.organization, "email": c.email, "phone": c.phone, "url": c.url}
-            for c in revision.contacts
-        ],
         "adoptions": count_training_uses(case),
         "attachments": [
             {"name": a.filename, "size": a.size, "content_type": a.content_type, "url": _download_url(a)}

@@ -13,6 +13,7 @@ from flask import url_for
 from kb import permissions
 from kb.models import Attachment, Case, Comment, Notification, StatusEvent, User
 from kb.services import submissions
+from kb.services.case_fields import read_revision
 from kb.services.citations import permalink
 
 
@@ -55,7 +56,7 @@ def submission_detail(case: Case, user: User | None) -> dict:
     published = case.published_revision
     return {
         "id": case.public_id,
-        **submissions.submission_fields(revision),
+        **read_revision(revision),
         "status": revision.status,
         "version": revision.number,
         "lock_version": revision.lock_version,

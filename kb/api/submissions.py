@@ -22,6 +22,7 @@ from kb.api.submission_serializers import (
 from kb.errors import ValidationError
 from kb.extensions import db
 from kb.services import attachments, submissions
+from kb.services.case_fields import FIELD_NAMES
 from kb.responses import attachment_response
 from kb.workflow import REVIEW_ACTIONS
 
@@ -29,7 +30,7 @@ from kb.workflow import REVIEW_ACTIONS
 READ_ONLY = ("id", "status", "version", "lock_version", "published_version", "organization", "organization_id",
              "author", "author_id", "claimed_by", "created_at", "updated_at", "submitted_at", "url", "case_url",
              "allowed_actions", "history", "comments", "attachments")
-EDITABLE = submissions.EDITABLE_FIELDS
+EDITABLE = FIELD_NAMES
 
 
 @api.get("/submissions")

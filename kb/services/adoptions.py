@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from kb import permissions
-from kb.content import MISSING
 from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (
@@ -42,7 +41,7 @@ from kb.models import (
     utcnow,
 )
 from kb.services.catalog import get_published_case
-from kb.validation import is_email_address
+from kb.validation import MISSING, is_email_address
 
 MAX_PROGRAMME = 300
 MAX_TEXT = 5000

@@ -34,14 +34,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from kb import i18n
-from kb.content import MISSING
 from kb.errors import NotFound, TooManyRequests, ValidationError
 from kb.extensions import db
 from kb.models import Alert, AlertFrequency, Case, MmpCategory, Revision, User, utcnow
 from kb.services import catalog
 from kb.services.feedback import sender_key
 from kb.services.notifications import queue_email
-from kb.validation import is_email_address
+from kb.validation import MISSING, is_email_address
 
 SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "language")
 MAX_CONFIRMATIONS_PER_DAY = 3

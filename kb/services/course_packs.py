@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from kb import permissions
-from kb.content import MISSING
+from kb.validation import MISSING
 from kb.errors import Conflict, NotFound, ValidationError
 from kb.extensions import db
 from kb.models import (

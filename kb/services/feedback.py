@@ -17,14 +17,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from kb import permissions
-from kb.content import MISSING
 from kb.errors import NotFound, TooManyRequests, ValidationError
 from kb.extensions import db
 from kb.i18n import LANGUAGES
 from kb.paging import Page
 from kb.models import Feedback, FeedbackCategory, FeedbackStatus, Role, User, utcnow
 from kb.services import notifications
-from kb.validation import is_email_address
+from kb.validation import MISSING, is_email_address
 
 MAX_PER_HOUR = 5
 MAX_MESSAGE = 5_000

@@ -11,7 +11,7 @@ import dataclasses
 import re
 import unicodedata
 
-# The headings a case body must have, in order, by the case's language (checked by kb.content).
+# The headings a case body must have, in order, by the case's language (checked by kb.services.case_fields).
 BODY_HEADINGS = {
     "en": ["Problem", "Solution", "Technology", "Impact", "Lessons", "How to replicate"],
     "hi": ["समस्या", "समाधान", "प्रौद्योगिकी", "प्रभाव", "सीख", "दोहराने का तरीका"],

@@ -18,34 +18,25 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from kb.content import BODY_HEADINGS
 from kb.models import Revision
-from kb.services.submissions import submission_fields
+from kb.services.case_fields import FIELDS, ROWS, read_revision
+from kb.services.sections import BODY_HEADINGS
 from kb.validation import whole_number
 
-SCALAR_FIELDS = ("title", "summary", "translated_title", "translated_summary", "body", "mmp", "state", "department",
-                 "year", "stage", "language", "tags")
-ROW_FIELDS = {
-    "outcomes": ("label", "before", "after", "unit", "period", "source", "document", "attachment", "evidence"),
-    "links": ("title", "url"),
-    "contacts": ("name", "organization", "email", "phone", "url"),
-    "recognitions": ("name", "year", "category"),
-}
+# The form offers every field of a case (kb.services.case_fields); rows are repeated groups of inputs.
+SCALAR_FIELDS = tuple(field.name for field in FIELDS if field.kind != "rows")
+ROW_FIELDS = {name: kind.column_names for name, kind in ROWS.items()}
 # A choice that always has a value (a figure's evidence grade) does not make a row filled in.
-CHOICE_FIELDS = {"evidence"}
+CHOICE_FIELDS = {column.name for kind in ROWS.values() for column in kind.columns if column.kind == "grade"}
 BLANK_ROWS = {"outcomes": 3, "links": 3, "contacts": 2, "recognitions": 1}
-_ROW_KEY = re.compile(r"^(outcomes|links|contacts|recognitions)-(\d{1,3})-([a-z]+)$")
+_ROWS = "|".join(ROWS)
+_ROW_KEY = re.compile(rf"^({_ROWS})-(\d{{1,3}})-([a-z]+)$")
+_ROW_ERROR = re.compile(rf"^({_ROWS})\[(\d+)\]$")
 
-FIELD_LABELS = {
-    "title": _l("Title"), "summary": _l("Summary"), "translated_title": _l("Title in the other language"),
-    "translated_summary": _l("Summary in the other language"), "body": _l("Case study text"), "mmp": _l("Mission Mode Project"),
-    "state": _l("State / UT"), "department": _l("Department"), "year": _l("Year started"), "stage": _l("Stage"),
-    "language": _l("Language"), "tags": _l("Tags"), "outcomes": _l("Outcome figures"),
-    "links": _l("Sources and links"), "contacts": _l("Contacts"), "file": _l("File"), "note": _l("Note"),
-    "lock_version": _l("Version check"), "recognitions": _l("Awards and recognition"),
+FIELD_LABELS = {field.name: field.label for field in FIELDS} | {
+    "file": _l("File"), "note": _l("Note"), "lock_version": _l("Version check"),
 }
-ROW_LABELS = {"outcomes": _l("Outcome figure %(n)s"), "links": _l("Link %(n)s"), "contacts": _l("Contact %(n)s"),
-              "recognitions": _l("Recognition %(n)s")}
+ROW_LABELS = {name: kind.label for name, kind in ROWS.items()}
 
 
 def body_skeleton(language: str) -> str:
@@ -76,7 +67,7 @@ class CaseForm:
 
     @classmethod
     def from_revision(cls, revision: Revision) -> "CaseForm":
-        fields = submission_fields(revision)
+        fields = read_revision(revision)
         values = {name: _as_text(fields.get(name)) for name in SCALAR_FIELDS if name != "tags"}
         values["tags"] = ", ".join(fields.get("tags") or [])
         rows = {name: [{key: _as_text(item.get(key)) for key in keys} for item in fields.get(name) or []]
@@ -115,17 +106,9 @@ class CaseForm:
     def data(self) -> dict[str, Any]:
         """The fields in the shape the submission service accepts (numbers parsed where they parse)."""
         data: dict[str, Any] = {name: self.values.get(name, "") for name in SCALAR_FIELDS}
-        data["state"] = data["state"] or None
-        data["outcomes"] = [
-            {"label": row["label"], "before": _number(row["before"]), "after": _number(row["after"]),
-             "unit": row["unit"], "source": row["source"].strip() or None, "period": row["period"],
-             "document": row["document"], "attachment": row["attachment"],
-             "evidence": row["evidence"] or None} for row in self.rows["outcomes"]]
-        data["recognitions"] = [{"name": row["name"], "year": _number(row["year"]), "category": row["category"]}
-                                for row in self.rows["recognitions"]]
-        data["links"] = [{"title": row["title"], "url": row["url"].strip()} for row in self.rows["links"]]
-        data["contacts"] = [{key: (row[key].strip() or None) if key != "name" else row[key]
-                             for key in ROW_FIELDS["contacts"]} for row in self.rows["contacts"]]
+        for name, kind in ROWS.items():
+            data[name] = [{column.name: _typed(column.kind, row.get(column.name, "")) for column in kind.columns}
+                          for row in self.rows[name]]
         return data
 
     def rows_with_blanks(self, name: str) -> list[dict[str, str]]:
@@ -140,6 +123,16 @@ def _as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _typed(kind: str, text: str) -> Any:
+    """A row's cell as the service reads it: figures and years parsed where they parse, an address or a
+    choice left empty as None, other text as typed."""
+    if kind in ("number", "year"):
+        return _number(text)
+    if kind in ("url", "email", "phone", "grade"):
+        return text.strip() or None
+    return text
 
 
 def _number(text: str) -> Any:
@@ -159,7 +152,7 @@ def _number(text: str) -> Any:
 
 def field_label(field: str) -> str:
     """A human name for a field the services name (``outcomes[2]`` -> "Outcome figure 2")."""
-    match = re.match(r"^(outcomes|links|contacts|recognitions)\[(\d+)\]$", field)
+    match = _ROW_ERROR.match(field)
     if match:
         return str(ROW_LABELS[match.group(1)] % {"n": match.group(2)})
     return str(FIELD_LABELS.get(field, field))
@@ -167,7 +160,7 @@ def field_label(field: str) -> str:
 
 def field_anchor(field: str) -> str:
     """The id of the form element a service error names."""
-    match = re.match(r"^(outcomes|links|contacts|recognitions)\[(\d+)\]$", field)
+    match = _ROW_ERROR.match(field)
     if match:
         return f"{match.group(1)}-row-{int(match.group(2)) - 1}"
     return f"field-{field}"

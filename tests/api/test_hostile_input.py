@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from kb.services.case_fields import read_revision
 from kb.extensions import db
 from kb.models import Case, StatusEvent
 from kb.services import submissions
@@ -34,7 +35,7 @@ def world(app, client, make_user, make_submission, api_token):
 def _snapshot(public_id: str):
     db.session.rollback()
     case = submissions.find_case(public_id)
-    fields = submissions.submission_fields(case.published_revision)
+    fields = read_revision(case.published_revision)
     events = db.session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.case_id == case.id))
     return fields, case.published_revision.lock_version, events
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from kb.services.case_fields import read_revision
 from kb.extensions import db
 from kb.models import Alert
 from kb.services import adoptions, alerts, course_packs, feedback, submissions, teaching
@@ -265,7 +266,7 @@ def test_writing_and_submitting_a_case_by_keyboard_alone(site, people, browser_c
 def test_reviewing_by_keyboard_alone(site, people, browser_context):
     page = browser_context()
     case = submissions.create_submission(people["submitter"], {
-        **submissions.submission_fields(submissions.find_case(site["draft"]).working_revision),
+        **read_revision(submissions.find_case(site["draft"]).working_revision),
         "title": "A case to review by keyboard"})
     db.session.commit()
     submissions.take_action(people["submitter"], case.public_id, "submit")

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from kb.services.case_fields import read_revision
 from kb.extensions import db
 from kb.models import Case, Feedback, User
 from kb.services import submissions
@@ -45,7 +46,7 @@ def site(app, client, make_user, make_submission, login_as, form_token):
 def _snapshot(public_id: str):
     db.session.rollback()
     case = submissions.find_case(public_id)
-    return (submissions.submission_fields(case.published_revision), case.published_revision.lock_version,
+    return (read_revision(case.published_revision), case.published_revision.lock_version,
             db.session.scalar(select(func.count()).select_from(User)))
 
 

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from kb.services.case_fields import read_revision
 from kb.extensions import db
 from kb.services import submissions
 from tests.matrix_spec import ACTIONS, CHANGES_STATE, NOTES, ROLES, STATES, create_people, expected
@@ -50,7 +51,7 @@ def perform(client, token: str, action: str, public_id: str):
         return client.get(base)
     if action == "edit":
         revision = submissions.find_case(public_id).working_revision
-        fields = form_fields({**submissions.submission_fields(revision), "year": revision.year_started})
+        fields = form_fields({**read_revision(revision), "year": revision.year_started})
         fields.update(summary="Village officers now print certified copies at the citizen's home.",
                       lock_version=str(revision.lock_version), intent="save", csrf_token=token)
         return client.post(f"{base}/edit", data=fields)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from kb.services.case_fields import read_revision
 from kb.extensions import db
 from kb.models import Case, Revision, StatusEvent
 from kb.services import submissions
@@ -103,7 +104,7 @@ def test_saving_a_new_draft_stores_every_field_and_shows_the_submission_page(cli
     assert response.headers["Location"].endswith(f"/submissions/{case.public_id}")
     revision = case.working_revision
     assert revision.status == "draft" and revision.author_id == submitter.id
-    assert submissions.submission_fields(revision) == {
+    assert read_revision(revision) == {
         **submission_data(), "tags": ["doorstep", "land-records"],
         "body": submission_data()["body"],
         "contacts": [{"name": "Project Director", "organization": "Revenue Department", "email": None,
