@@ -116,6 +116,8 @@ FIELDS: tuple[Field, ...] = (
     Field("recognitions", "rows", _l("Awards and recognition"), limit=MAX_ROWS),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(field.name for field in FIELDS)
+# How a case is filed (its classification): one table in a version's differences, in this order.
+CLASSIFICATION: tuple[str, ...] = ("mmp", "state", "department", "year", "stage", "language", "tags")
 FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
 
 

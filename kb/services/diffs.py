@@ -1,8 +1,9 @@
 """Side-by-side differences between two revisions of a case, as plain data.
 
-``diff_revisions(old, new)`` compares the title, the summary, the body (section by section, then line
-by line, with the changed words marked inside each changed line), the case's classification, the
-outcome figures, the links and the contacts. The result holds plain strings only: templates render it
+``diff_revisions(old, new)`` compares every field of a case (``kb.services.case_fields``): the texts,
+the body (section by section, then line by line, with the changed words marked inside each changed
+line), the case's classification as one table, and each kind of row (outcome figures, links, contacts,
+recognitions). The result holds plain strings only: templates render it
 escaped (``<del>``/``<ins>`` around changed words), so nothing a submitter typed can become markup.
 The public version history and the reviewer's "what changed" screen both use it; ``old`` may be None
 (a first version), in which case everything is an insertion.
@@ -16,12 +17,10 @@ import unicodedata
 from typing import Callable, Iterable, Sequence
 
 from kb.models import Revision
+from kb.services.case_fields import CLASSIFICATION, FIELDS
 from kb.services.sections import split_sections
 
 EQUAL, INSERT, DELETE, REPLACE = "equal", "insert", "delete", "replace"
-
-# The classification each revision carries, in the order shown.
-METADATA_FIELDS = ("mmp", "state", "department", "year_started", "stage", "language", "tags")
 
 # A word is letters, digits and Devanagari combining marks (which Python's \w does not count as word
 # characters); the dandas (U+0964, U+0965) are punctuation. Whitespace runs and single punctuation
@@ -45,7 +44,7 @@ class DiffRow:
 
     ``left``/``right`` are the whole texts (None where that side has no line); the segments split them
     into changed and unchanged runs for inline highlighting. ``field`` names the metadata field of a
-    classification row (one of ``METADATA_FIELDS``).
+    classification row (one of ``case_fields.CLASSIFICATION``).
     """
 
     kind: str
@@ -107,22 +106,19 @@ class RevisionDiff:
 
 def diff_revisions(old: Revision | None, new: Revision) -> RevisionDiff:
     """Compare two revisions (usually of one case; ``old`` None means everything in ``new`` is new)."""
-    sections: list[DiffSection] = [
-        DiffSection("title", (_text_row(old.title if old else None, new.title),)),
-        DiffSection("summary", (_text_row(old.summary if old else None, new.summary),)),
-        DiffSection("translated_title", (_text_row(old.translated_title or "" if old else None,
-                                                   new.translated_title or ""),)),
-        DiffSection("translated_summary", (_text_row(old.translated_summary or "" if old else None,
-                                                     new.translated_summary or ""),)),
-    ]
-    sections.extend(_body_sections(old.body if old else None, new.body))
-    sections.append(DiffSection("metadata", tuple(_metadata_rows(old, new))))
-    sections.append(DiffSection("outcomes", tuple(_aligned(
-        old.outcomes if old else [], new.outcomes, key=lambda o: _normal(o.label), text=_outcome_text))))
-    sections.append(DiffSection("links", tuple(_aligned(
-        old.links if old else [], new.links, key=lambda link: link.url.strip(), text=_link_text))))
-    sections.append(DiffSection("contacts", tuple(_aligned(
-        old.contacts if old else [], new.contacts, key=lambda c: _normal(c.name), text=_contact_text))))
+    sections: list[DiffSection] = []
+    for field in FIELDS:
+        if field.name == "body":
+            sections.extend(_body_sections(old.body if old else None, new.body))
+        elif field.name == CLASSIFICATION[0]:
+            sections.append(DiffSection("metadata", tuple(_metadata_rows(old, new))))
+        elif field.kind == "rows":
+            key, text = _ROW_DIFFS[field.name]
+            sections.append(DiffSection(field.name, tuple(_aligned(
+                getattr(old, field.name) if old else [], getattr(new, field.name), key=key, text=text))))
+        elif field.name not in CLASSIFICATION:
+            sections.append(DiffSection(field.name, (_text_row(
+                (getattr(old, field.name) or "") if old else None, getattr(new, field.name) or ""),)))
     return RevisionDiff(old_version=old.number if old else None, new_version=new.number, sections=tuple(sections))
 
 
@@ -236,7 +232,7 @@ def _metadata(revision: Revision) -> dict[str, str]:
         "mmp": revision.mmp.name if revision.mmp else "",
         "state": revision.state.name if revision.state else "",
         "department": revision.department or "",
-        "year_started": str(revision.year_started or ""),
+        "year": str(revision.year_started or ""),
         "stage": revision.stage or "",
         "language": revision.language or "",
         "tags": ", ".join(revision.tag_names),
@@ -247,7 +243,7 @@ def _metadata_rows(old: Revision | None, new: Revision) -> list[DiffRow]:
     before = _metadata(old) if old is not None else {}
     after = _metadata(new)
     rows = []
-    for field in METADATA_FIELDS:
+    for field in CLASSIFICATION:
         left = before.get(field) if old is not None else None
         rows.append(_text_row(left, after[field], field=field))
     return rows
@@ -297,6 +293,20 @@ def _link_text(link) -> str:
 def _contact_text(contact) -> str:
     parts = [contact.name, contact.organization, contact.email, contact.phone, contact.url]
     return " · ".join(p for p in parts if p)
+
+
+def _recognition_text(recognition) -> str:
+    parts = [recognition.name, str(recognition.year or ""), recognition.category]
+    return " · ".join(p for p in parts if p)
+
+
+# Each kind of row (kb.services.case_fields.ROWS): how two versions' rows are matched, and shown.
+_ROW_DIFFS: dict[str, tuple[Callable, Callable[..., str]]] = {
+    "outcomes": (lambda o: _normal(o.label), _outcome_text),
+    "links": (lambda link: link.url.strip(), _link_text),
+    "contacts": (lambda c: _normal(c.name), _contact_text),
+    "recognitions": (lambda r: (_normal(r.name), r.year), _recognition_text),
+}
 
 
 def _normal(text: str) -> str:

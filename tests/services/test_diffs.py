@@ -131,3 +131,48 @@ def test_the_title_and_summary_in_the_other_language_are_compared_too(make_case)
     assert title.changed and title.rows[0].left == "भूमि अभिलेख का पुराना शीर्षक"
     assert [s.text for s in title.rows[0].right_segments if s.changed] == ["नया"]
     assert diff.section("translated_summary").changed and not diff.section("title").changed
+
+
+CHANGED_VALUES = {
+    "title": "Another title for the same practice", "summary": "Another summary, long enough to be one.",
+    "translated_title": "एक और शीर्षक", "translated_summary": "एक और सारांश जो काफ़ी लंबा है।",
+    "body": SAMPLE_BODY.replace("## Lessons\n", "## Lessons\nA lesson added in the new version.\n"),
+    "mmp": "e-district", "state": "TN", "department": "Another Department", "year": 2001, "stage": "national",
+    "language": "hi", "tags": ["another-tag"],
+    "outcomes": [{"label": "Visits to the office", "before": 4, "after": 1, "unit": "visits"}],
+    "links": [{"title": "Another report", "url": "https://example.org/another"}],
+    "contacts": [{"name": "Another officer"}],
+    "recognitions": [{"name": "Another award", "year": 2015, "category": ""}],
+}
+
+
+def _unsaved_revision(number: int, fields) -> Revision:
+    from kb.models import Mmp
+    from kb.services.case_fields import write_revision
+
+    revision = Revision(number=number, title="", summary="", body="")
+    write_revision(revision, fields)
+    revision.mmp = db.session.get(Mmp, revision.mmp_id)  # an unsaved object does not load it by id
+    return revision
+
+
+def test_a_change_to_any_field_of_a_case_shows_in_the_differences(app, submission_data):
+    from kb.services.case_fields import CLASSIFICATION, FIELD_NAMES, CaseFields, check_fields
+
+    base = check_fields(submission_data(recognitions=[{"name": "National Award for e-Governance", "year": 2012}]),
+                        complete=True)
+    assert set(CHANGED_VALUES) == set(FIELD_NAMES)  # a new field needs its line here, and in the diff
+    old = _unsaved_revision(1, base)
+    for name, value in CHANGED_VALUES.items():
+        new = _unsaved_revision(2, CaseFields.from_dict({**base.fields(), name: value}))
+        diff = diff_revisions(old, new)
+        if name in CLASSIFICATION:
+            rows = [row for row in diff.section("metadata").rows if row.field == name]
+            assert rows and rows[0].changed, name
+        elif name == "body":
+            assert any(section.changed for section in diff.body_sections())
+        else:
+            assert diff.section(name).changed, name
+        unchanged = [s.key for s in diff.sections if s.changed and s.key not in (name, "metadata", "body")]
+        assert unchanged == [], f"{name} changed {unchanged} too"
+    db.session.rollback()
