@@ -83,14 +83,17 @@ def _field_in(field: case_fields.Field) -> dict:
 _FIELDS_IN = {field.name: _field_in(field) for field in case_fields.FIELDS}
 
 # The same fields as a submission returns them: a draft may leave any of them empty.
-_FIELDS_OUT = {
-    "title": STRING, "summary": STRING, "translated_title": STRING, "translated_summary": STRING, "body": STRING,
-    "mmp": nullable(STRING), "state": nullable(STRING),
-    "department": STRING, "year": nullable(INTEGER), "stage": nullable(STRING), "language": STRING,
-    "tags": {"type": "array", "items": STRING}, "outcomes": {"type": "array", "items": ref("Outcome")},
-    "links": {"type": "array", "items": ref("Link")}, "contacts": {"type": "array", "items": ref("Contact")},
-    "recognitions": {"type": "array", "items": ref("Recognition")},
-}
+def _field_out(field: case_fields.Field) -> dict:
+    if field.kind == "rows":
+        return {"type": "array", "items": ref(_ROW_SCHEMAS[field.name])}
+    if field.kind == "tags":
+        return {"type": "array", "items": STRING}
+    if field.kind == "year":
+        return nullable(INTEGER)
+    return nullable(STRING) if field.kind in ("mmp", "state", "stage") else STRING
+
+
+_FIELDS_OUT = {field.name: _field_out(field) for field in case_fields.FIELDS}
 
 _ORGANIZATION = nullable(obj({"slug": STRING, "name": STRING}, ["slug", "name"]))
 _NOTE = {"type": "string", "description": "why; required for request_changes, reject and archive"}
@@ -135,21 +138,16 @@ SCHEMAS = {
         weak_matches={"type": "boolean", "description": "nothing matched the search well: the results are "
                                                         "only the few nearest cases (or none)"}),
     "CaseDetail": obj({
-        "id": PUBLIC_ID, "title": STRING, "summary": STRING, "body": STRING,
+        "id": PUBLIC_ID, **_FIELDS_OUT, "mmp": STRING,
         "body_html": {"type": "string", "description": "the body rendered and sanitised"},
-        "mmp": STRING, "state": nullable(STRING), "department": STRING, "year": nullable(INTEGER),
-        "stage": nullable(STRING), "tags": {"type": "array", "items": STRING}, "language": STRING,
         "version": INTEGER, "published_at": nullable(DATETIME), "first_published_at": nullable(DATETIME),
         "url": STRING, "version_url": STRING, "citation": STRING,
-        "outcomes": {"type": "array", "items": ref("Outcome")}, "links": {"type": "array", "items": ref("Link")},
-        "contacts": {"type": "array", "items": ref("Contact")},
         "adoptions": {"type": "integer", "description": "how many training uses are recorded"},
         "attachments": {"type": "array", "items": ref("Attachment")},
         "evidence": obj({"level": nullable(_EVIDENCE), "figures": INTEGER, "reaching": INTEGER,
                          "by_grade": {"type": "object", "additionalProperties": INTEGER},
                          "reviewed": INTEGER, "reason": STRING}, ["level", "figures", "reason"]),
         "freshness": ref("Freshness"),
-        "recognitions": {"type": "array", "items": ref("Recognition")},
     }, ["id", "title", "summary", "body", "body_html", "mmp", "state", "year", "tags", "language", "version",
         "published_at", "url", "citation", "adoptions", "attachments"]),
     "SimilarCases": obj({"results": {"type": "array", "items": ref("CaseSummary")}}, ["results"]),
