@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
@@ -89,70 +89,16 @@ def stem_word(word: str) -> str:
     return word
 
 
-class NfcFilter(Filter):
-    """Normalise each token to NFC and fold Devanagari variants (offsets stay those of the original
-    text, for highlighting)."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = fold_devanagari(unicodedata.normalize("NFC", token.text))
-            yield token
-
-
-class BilingualStemFilter(Filter):
-    """Porter stems for Latin-script words, the light Hindi stemmer for Devanagari, others untouched."""
-
-    def __init__(self):
-        self._cache: dict[str, str] = {}
-
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(self, tokens):
-        cache = self._cache
-        for token in tokens:
-            if not token.stopped:
-                text = token.text
-                stemmed = cache.get(text)
-                if stemmed is None:
-                    stemmed = stem_word(text)
-                    if len(cache) < 100_000:
-                        cache[text] = stemmed
-                token.text = stemmed
-            yield token
-
-
 STOP_LIST = frozenset(STOP_WORDS) | HINDI_STOP_WORDS | ROMANISED_STOP_WORDS
 
 
-def text_analyzer():
-    """Analyzer of the searchable text fields: tokenize, NFC, lowercase, drop stop words, stem."""
-    return (
-        RegexTokenizer(WORD_PATTERN)
-        | NfcFilter()
-        | LowercaseFilter()
-        | StopFilter(stoplist=STOP_LIST, minsize=2)
-        | BilingualStemFilter()
-    )
-
-
-def word_analyzer():
-    """Whole words, unstemmed: the vocabulary for "did you mean" and for prefix* expansion."""
-    return RegexTokenizer(WORD_PATTERN) | NfcFilter() | LowercaseFilter() | StopFilter(stoplist=STOP_LIST, minsize=2)
-
-
-def words(text: str) -> list[str]:
-    """The whole words of ``text`` as the word analyzer sees them (used to build suggestions)."""
-    return [token.text for token in word_analyzer()(text)]
-
-
 # ---------------------------------------------------------------------------------------------------
-# The fast path: the same analysis as text_analyzer(), without a generator chain per token.
+# The one pipeline: each raw token -> (whole word, stem), or dropped.
 #
-# Indexing analyses every case once and hands Whoosh the finished term lists (Whoosh indexes a list
-# value as pre-analysed tokens, positions counted in order); the same terms feed kb.search.termindex.
-# A cache from raw token to (word, stem) makes each token one regex match and one dict lookup: a
-# library's vocabulary is tens of thousands of words, its text millions of tokens.
+# Indexing analyses every case once into kb.search.termindex's arrays; Whoosh's query parser and the
+# snippets ask the same functions (text_analyzer() below is only Whoosh's view of them). A cache from
+# raw token to (word, stem) makes each token one regex match and one dict lookup: a library's
+# vocabulary is tens of thousands of words, its text millions of tokens.
 
 WORD_RE = re.compile(WORD_PATTERN)
 _CACHE_LIMIT = 500_000
@@ -168,8 +114,7 @@ def _analyse_token(raw: str) -> tuple[str, str] | None:
 
 
 def analysed_tokens(text: str) -> list[tuple[str, str]]:
-    """(whole word, stem) of every kept token of ``text``, in order; the stems are what
-    ``text_analyzer()`` yields for the same text (tests/search/test_analysis.py holds them equal)."""
+    """(whole word, stem) of every kept token of ``text``, in order."""
     cache = _token_cache
     out = []
     for raw in WORD_RE.findall(text):
@@ -184,7 +129,7 @@ def analysed_tokens(text: str) -> list[tuple[str, str]]:
 
 
 def stems(text: str) -> list[str]:
-    """The terms ``text_analyzer()`` indexes for ``text``."""
+    """The terms ``text`` is indexed and searched as."""
     return [stem for _, stem in analysed_tokens(text)]
 
 
@@ -196,3 +141,54 @@ def stem_of_token(raw: str) -> str | None:
         if len(_token_cache) < _CACHE_LIMIT:
             _token_cache[raw] = pair
     return pair[1] if pair else None
+
+
+class AnalysisTokenizer(Tokenizer):
+    """Whoosh's view of the pipeline above, for its query parser (and a plain Whoosh index in the
+    tests): the tokens ``analysed_tokens`` keeps, as stems (or whole words with ``stemmed=False``).
+    Positions count every word, dropped ones too, as Whoosh's own tokenizers do; with
+    ``removestops=False`` a dropped word comes through marked ``stopped``."""
+
+    def __init__(self, stemmed: bool = True):
+        self.stemmed = stemmed
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__ and other.stemmed == self.stemmed
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for offset, match in enumerate(WORD_RE.finditer(value) if tokenize else [re.match(r"(?s).*", value)]):
+            raw = match.group()
+            pair = _token_cache.get(raw, False)
+            if pair is False:
+                pair = _analyse_token(raw)
+            if pair is None and removestops:
+                continue
+            token.stopped = pair is None
+            token.text = ((pair[1] if self.stemmed else pair[0]) if pair
+                          else fold_devanagari(unicodedata.normalize("NFC", raw).lower()))
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = raw
+            if positions:
+                token.pos = start_pos + offset
+            if chars:
+                token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+            yield token
+
+
+def text_analyzer() -> AnalysisTokenizer:
+    """Analyzer of the searchable text fields: words, NFC and Devanagari folding, lower case, stop words
+    and one-letter words dropped, stemmed."""
+    return AnalysisTokenizer()
+
+
+def word_analyzer() -> AnalysisTokenizer:
+    """Whole words, unstemmed: the vocabulary for "did you mean" and for prefix* expansion."""
+    return AnalysisTokenizer(stemmed=False)
+
+
+def words(text: str) -> list[str]:
+    """The whole words of ``text`` (used to build suggestions)."""
+    return [word for word, _ in analysed_tokens(text)]

@@ -2,9 +2,9 @@
 
 Each case is analysed once (kb.search.termindex.analyse_document). The analysis travels with the
 document under ``_kb_terms`` (Whoosh ignores keys that start with an underscore) into the segment's
-term arrays, and the writer (kb.search.store.TermRecordingWriter) writes the text fields' Whoosh
-postings from those arrays; Whoosh itself gets each text field's original text to store, and an empty
-value to index.
+term arrays (kb.search.store.TermRecordingWriter), the only postings of the text fields; Whoosh itself
+gets each text field's original text to store, and an empty value to index. The text fields keep their
+analyzer in the schema for Whoosh's query parser.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 # "translation": the title and summary in the case's other language (a line each), so a Hindi search
 # finds an English case by its Hindi title and the reverse.
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
@@ -104,7 +104,7 @@ def case_document(case: Case) -> dict:
                                               texts["tag_text"])),
     }
     for field in TEXT_FIELDS:
-        document[field] = []  # its postings are written from the term arrays (TermRecordingWriter)
+        document[field] = []  # its postings are the term arrays' (TermRecordingWriter)
         document[f"_stored_{field}"] = texts[field]
     return document
 

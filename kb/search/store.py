@@ -48,7 +48,6 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.config import default_index_processes
@@ -70,7 +69,7 @@ WRITER_MB = 1024  # Whoosh's in-memory posting pool per writer before it spills 
 class _PostingPool(PostingPool):
     """Whoosh's posting pool without its per-posting type assertions and size arithmetic: every posting
     is counted at a fixed estimate of its size. Only the keyword, id and number fields' postings pass
-    through it; the text fields' come sorted from the term arrays."""
+    through it; text fields have none in Whoosh (they are in the term arrays)."""
 
     POSTING_BYTES = 200
 
@@ -81,19 +80,15 @@ class _PostingPool(PostingPool):
             self.save()
 
 
-_PACKED_FREQUENCIES = [pack_uint(n) for n in range(256)]
-
-
 class TermRecordingWriter(SegmentWriter):
-    """A Whoosh segment writer whose text fields' postings come from the segment's term arrays.
+    """A Whoosh segment writer that writes the segment's term arrays beside it.
 
     Documents carry their analysis under ``_kb_terms`` and give Whoosh an empty value to index for
-    each text field (plus the text to store). Segments merged into this one contribute their arrays,
+    each text field (plus the text to store), so Whoosh keeps no postings of text fields: the arrays
+    are the only ones, and all kb searches. Segments merged into this one contribute their arrays,
     restricted to live documents, in the order Whoosh copies their documents (``add_reader``). When the
-    segment is flushed, the arrays are finished once: they give Whoosh the text postings, already
-    sorted (Whoosh would otherwise pool, sort and re-encode millions of tuples: half a rebuild), and
-    are written beside the segment as its sidecar. Whoosh's per-document lengths of text fields stay
-    0: kb scores with the lengths in the arrays.
+    segment is flushed, the arrays are finished once and written beside the segment as its sidecar.
+    Whoosh's per-document lengths of text fields stay 0: kb scores with the lengths in the arrays.
     """
 
     def __init__(self, ix, **kwargs):
@@ -118,28 +113,15 @@ class TermRecordingWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         self._finished = self.terms.finish()
-        self.fieldwriter.add_postings(self.schema, None, self._all_postings(self._finished))
+        # Whoosh gets the postings of the id, keyword and number fields only: the text fields' postings
+        # live in the term arrays alone, which are all kb searches.
+        self.fieldwriter.add_postings(self.schema, None, self._other_postings())
         self.fieldwriter.close()
 
-    def _all_postings(self, terms: SegmentTerms):
-        """Every posting in Whoosh's order (field, term bytes, document): the pool's for the other
-        fields (text postings of merged segments are in the arrays already), the arrays' for text."""
-        pooled: dict[str, list] = {}
-        for item in self.pool.iter_postings():
-            if item[0] not in TEXT_FIELDS:
-                pooled.setdefault(item[0], []).append(item)
-        for fieldname in sorted(set(pooled) | set(TEXT_FIELDS)):
-            if fieldname in pooled:
-                yield from pooled[fieldname]
-                continue
-            postings = terms.fields[fieldname]
-            offsets, docs, tfs = postings.offsets.tolist(), postings.docs.tolist(), postings.tfs.tolist()
-            packed = _PACKED_FREQUENCIES
-            for tid, term in enumerate(postings.terms):  # sorted as str: the same order as UTF-8 bytes
-                tbytes = term.encode("utf-8")
-                for i in range(offsets[tid], offsets[tid + 1]):
-                    tf = tfs[i]
-                    yield (fieldname, tbytes, docs[i], float(tf), packed[tf] if tf < 256 else pack_uint(tf))
+    def _other_postings(self):
+        """The pool's postings, in Whoosh's order (field, term bytes, document), without text fields'
+        (a merged segment's documents arrive with their text fields' postings from Whoosh)."""
+        return (item for item in self.pool.iter_postings() if item[0] not in TEXT_FIELDS)
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
