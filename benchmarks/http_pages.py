@@ -98,9 +98,7 @@ def main(argv=None) -> int:
                 kind, queries, args.cases))}, encoding="utf-8")
             scripts[kind] = script
 
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_INDEX_SYNC", "KB_ENV")}
-        env["KB_INSTANCE_DIR"] = str(instance)
+        env = bench.server_environment(KB_INSTANCE_DIR=str(instance))
         server_log = workdir / "server.log"
         command = [str(Path(sys.executable).parent / "kb"), "serve", "--port", str(args.port)]
         load_before = round(os.getloadavg()[0], 2)

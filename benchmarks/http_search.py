@@ -253,9 +253,7 @@ def main(argv=None) -> int:
         script = workdir / "rotate.lua"
         script.write_text(LUA % {"paths": ",\n  ".join(json.dumps(p) for p in paths)}, encoding="utf-8")
 
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_INDEX_SYNC", "KB_ENV")}
-        env["KB_INSTANCE_DIR"] = str(instance)
+        env = bench.server_environment(KB_INSTANCE_DIR=str(instance))
         server_log = workdir / "server.log"
         kb = Path(sys.executable).parent / "kb"
         command = [str(kb), "serve", "--port", str(args.port)]  # --host defaults to 127.0.0.1

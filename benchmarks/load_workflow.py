@@ -149,7 +149,9 @@ def main(argv=None) -> int:
     database_url = args.database_url or f"sqlite:///{instance / 'kb.sqlite3'}"
     instance.mkdir(parents=True)
     tokens = prepare(database_url, instance, args.creators, args.reviewers)
-    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_INSTANCE_DIR": str(instance), "KB_LOG_LEVEL": "WARNING"}
+    # This checkout's kb (a git worktree too), not whichever one the venv's editable install names.
+    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_INSTANCE_DIR": str(instance), "KB_LOG_LEVEL": "WARNING",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     server = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(args.port),
                                "--workers", str(args.workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -46,10 +46,21 @@ import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Measure the kb of this checkout (a git worktree too), not whichever one the venv's editable install names;
+# the servers the HTTP benchmarks start get it through PYTHONPATH (server_environment).
+sys.path.insert(0, str(ROOT))
 CONTENT = ROOT / "content"
 DEFAULT_SEED = 20260101
 HINDI_SEED_NUMBERS = range(37, 43)  # kb-0037 .. kb-0042 are the Hindi seed cases
 HINDI_SHARE = 0.10
+
+
+def server_environment(**settings: str) -> dict[str, str]:
+    """The environment of a ``kb serve`` a benchmark starts: this checkout's kb first on the path, none of
+    the caller's kb settings that would point it elsewhere, then ``settings``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_DATABASE_URL", "KB_INDEX_DIR", "KB_INDEX_SYNC", "KB_ENV")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**env, **settings}
 TAG_POOL_SIZE = 80
 KINDS = ("single_word", "several_words", "phrase", "misspelling", "hindi", "empty_all_facets", "filtered", "prefix")
 FIELD_WEIGHTS = (4.0, 2.0, 1.0, 2.0)  # FTS5 bm25 weights of title, summary, body, tags (as kb's field boosts)
