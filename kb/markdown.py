@@ -38,28 +38,61 @@ CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "noscript"
 _EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Render user Markdown to sanitised HTML, safe to insert into a page unescaped."""
+def render_markdown(text: str | None, language: str | None = None) -> Markup:
+    """Render user Markdown to sanitised HTML, safe to insert into a page unescaped. Given the text's
+    language (``en`` or ``hi``), runs of the other script are marked with their language (WCAG 3.1.2,
+    language of parts): a Hindi phrase in an English case is read by a screen reader in Hindi."""
     if not text:
         return Markup("")
     # A published body is read many times and never changes: each is rendered once per process (bodies
     # of ordinary size; an enormous one, say a pasted preview, is not kept).
-    return _rendered(text) if len(text) <= _CACHED_UP_TO else _render(text)
+    return _rendered(text, language) if len(text) <= _CACHED_UP_TO else _render(text, language)
 
 
 _CACHED_UP_TO = 200_000
 
 
 @functools.lru_cache(maxsize=256)
-def _rendered(text: str) -> Markup:
-    return _render(text)
+def _rendered(text: str, language: str | None) -> Markup:
+    return _render(text, language)
 
 
-def _render(text: str) -> Markup:
+def _render(text: str, language: str | None = None) -> Markup:
     # Control characters other than tab/newline have no place in prose and can hide payloads.
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
-    html = _markdown.markdown(text, extensions=_EXTENSIONS, output_format="html")
-    return Markup(sanitize_html(html))
+    html = sanitize_html(_markdown.markdown(text, extensions=_EXTENSIONS, output_format="html"))
+    return Markup(mark_other_language(html, language))
+
+
+# Runs of the other script in a text's language: Devanagari words (with the spaces and punctuation
+# between them) in English text; Latin words (acronyms, names, English terms) in Hindi text.
+_OTHER_SCRIPT = {
+    "en": ("hi", re.compile(r"[\u0900-\u0963\u0966-\u097f](?:[\u0900-\u097f\u200c\u200d]|[\s,;:'\"()-]+(?=[\u0900-\u097f]))*")),
+    "hi": ("en", re.compile(r"[A-Za-z][A-Za-z0-9.'\u2019&/-]*(?:[ ,]+[A-Za-z][A-Za-z0-9.'\u2019&/-]*)*")),
+}
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def mark_other_language(html: str, language: str | None) -> str:
+    """Wrap each run of the other language's script in the text of sanitised HTML in ``<span lang>``
+    (tags and attributes are left alone; a run that is only a letter is not marked)."""
+    if language not in _OTHER_SCRIPT:
+        return html
+    other, run = _OTHER_SCRIPT[language]
+    pieces = _TAG.split(html)
+    for i in range(0, len(pieces), 2):  # even pieces are text between tags
+        if not pieces[i] or not run.search(html_lib.unescape(pieces[i])):
+            continue
+        text, out, position = html_lib.unescape(pieces[i]), [], 0
+        for match in run.finditer(text):
+            if len(match.group().strip(".-/&'\u2019 ,")) < 2:
+                continue
+            out += [html_lib.escape(text[position:match.start()], quote=False),
+                    f'<span lang="{other}">{html_lib.escape(match.group(), quote=False)}</span>']
+            position = match.end()
+        out.append(html_lib.escape(text[position:], quote=False))
+        pieces[i] = "".join(out)
+    return "".join(pieces)
 
 
 def sanitize_html(html: str) -> str:

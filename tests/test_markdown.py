@@ -106,3 +106,30 @@ def test_search_text_keeps_words_and_link_text_but_no_markup():
                                    "<em>done</em> &amp; `code`")
     assert text == "Impact a b 1 report done & code"
     assert markdown_to_search_text("| a | b |\r\n|---|:---:|\r\n| 1 | 2 |\r\n") == "a b 1 2"
+
+
+def test_hindi_words_in_an_english_text_are_marked_as_hindi_for_screen_readers():
+    html = str(render_markdown("The Bhoomi (भूमि) project issues the अधिकार अभिलेख, copies & more.", "en"))
+    assert '(<span lang="hi">भूमि</span>)' in html
+    assert '<span lang="hi">अधिकार अभिलेख</span>, copies &amp; more.' in html
+
+
+def test_english_terms_in_a_hindi_text_are_marked_as_english():
+    html = str(render_markdown("## समस्या\n\nतालुक कियोस्क पर RTC और e-District सेवाएं, 2019 से।", "hi"))
+    assert "<h2>समस्या</h2>" in html
+    assert '<span lang="en">RTC</span> और <span lang="en">e-District</span> सेवाएं, 2019 से।' in html
+
+
+def test_marking_the_other_language_leaves_markup_and_addresses_alone():
+    html = str(render_markdown("[भूमि रिपोर्ट](https://example.org/भूमि) and <b>भूमि</b>", "en"))
+    assert 'href="https://example.org/भूमि"' in html
+    assert '<span lang="hi">भूमि रिपोर्ट</span></a>' in html and '<b><span lang="hi">भूमि</span></b>' in html
+    assert "<span" not in str(render_markdown("[भूमि](https://example.org/x)"))  # no language given: as it was
+    assert str(render_markdown("plain English & nothing else", "en")) == "<p>plain English &amp; nothing else</p>"
+
+
+@pytest.mark.parametrize("payload", list(HOSTILE.values()))
+def test_marking_the_other_language_never_lets_hostile_markup_through(payload):
+    for language in ("en", "hi"):
+        html = str(render_markdown(payload + " भूमि RTC", language)).lower()
+        assert "<script" not in html and "javascript:" not in html and "onerror" not in html

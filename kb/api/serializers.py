@@ -33,7 +33,7 @@ def case_detail(case: Case) -> dict:
         # The content fields as a submission carries them; outcomes with what the reviewer made of them.
         **read_revision(revision),
         "outcomes": [outcome_json(o) for o in revision.outcomes],
-        "body_html": str(render_markdown(revision.body)),
+        "body_html": str(render_markdown(revision.body, revision.language)),
         "version": revision.number,
         "published_at": revision.published_at.isoformat() if revision.published_at else None,
         "first_published_at": case.first_published_at.isoformat() if case.first_published_at else None,

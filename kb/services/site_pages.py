@@ -191,13 +191,14 @@ def get_page(slug: str, language: str | None = None) -> ShownPage:
     if page is None:
         raise NotFound(_l("The page '%(slug)s' has not been imported yet: run kb content import content.", slug=slug))
     return ShownPage(spec=spec, title=page.title, summary=page.summary, updated_on=page.updated_on,
-                     language=page.language, body_html=render_page_body(page.body, link_prefix=_link_prefix()))
+                     language=page.language, body_html=render_page_body(page.body, link_prefix=_link_prefix(),
+                                                                         language=page.language))
 
 
-def render_page_body(body: str, *, link_prefix: str = "") -> Markup:
-    """A page's Markdown as sanitised HTML, with its placeholders filled in and its links to this site
-    kept in the page's language."""
-    html = str(render_markdown(_PLACEHOLDER.sub(_fill_placeholder, body)))
+def render_page_body(body: str, *, link_prefix: str = "", language: str | None = None) -> Markup:
+    """A page's Markdown as sanitised HTML, with its placeholders filled in, its links to this site
+    kept in the page's language, and words of the other language marked as such."""
+    html = str(render_markdown(_PLACEHOLDER.sub(_fill_placeholder, body), language))
     if link_prefix:
         html = _SITE_LINK.sub(lambda m: f'{m.group(1)}{link_prefix}{m.group(2)}"'
                               if not m.group(2).startswith(("/static/", "/api")) else m.group(0), html)
