@@ -71,9 +71,11 @@ def test_a_backup_restores_every_row_into_an_empty_instance_and_the_index_is_reb
     with target.app_context():
         restored = target.test_cli_runner().invoke(args=["restore", str(folder)])
         assert restored.exit_code == 0, restored.output
-        found = target.test_client().get("/api/v1/cases", query_string={"q": filled.published_revision.title})
-        assert filled.public_id in [result["id"] for result in found.get_json()["results"]]
-        db.session.remove()
+    # A request of its own, with its own app context: its session is closed when the request ends.
+    found = target.test_client().get("/api/v1/cases", query_string={"q": filled.published_revision.title})
+    assert filled.public_id in [result["id"] for result in found.get_json()["results"]]
+    with target.app_context():
+        assert db.engine.pool.checkedout() == 0
         db.engine.dispose()
 
     db.session.remove()
