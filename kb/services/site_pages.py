@@ -31,7 +31,8 @@ class PageSpec:
     slug: str
     path: str
     title: object  # a lazy string: the link's text in the page's language
-    group: str  # where the footer lists it: "about", "policies", "help"
+    group: str  # where the footer and the HTML sitemap list it: "about", "policies", "help"
+    in_footer: bool = True  # False: listed on the sitemap (and a policy on /website-policies), not in the footer
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -45,14 +46,27 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("help-reviewer", "/help/reviewer", _l("Help for reviewers"), "help"),
     PageSpec("help-admin", "/help/admin", _l("Help for administrators"), "help"),
     PageSpec("screen-reader-access", "/screen-reader-access", _l("Screen reader access"), "help"),
-    PageSpec("accessibility-statement", "/accessibility-statement", _l("Accessibility statement"), "policies"),
+    PageSpec("website-policies", "/website-policies", _l("Website policies"), "policies"),
     PageSpec("terms", "/terms", _l("Terms and conditions"), "policies"),
     PageSpec("privacy-policy", "/privacy-policy", _l("Privacy policy"), "policies"),
     PageSpec("copyright-policy", "/copyright-policy", _l("Copyright policy"), "policies"),
     PageSpec("hyperlinking-policy", "/hyperlinking-policy", _l("Hyperlinking policy"), "policies"),
+    PageSpec("disclaimer", "/disclaimer", _l("Disclaimer"), "policies"),
+    PageSpec("accessibility-statement", "/accessibility-statement", _l("Accessibility statement"), "policies"),
+    # The footer links the hub (/website-policies) and the policies above; these are linked from the hub
+    # and the HTML sitemap, so that the footer stays short.
     PageSpec("content-moderation-policy", "/content-moderation-policy", _l("Content moderation and approval policy"),
-             "policies"),
-    PageSpec("content-archival-policy", "/content-archival-policy", _l("Content archival policy"), "policies"),
+             "policies", in_footer=False),
+    PageSpec("content-archival-policy", "/content-archival-policy", _l("Content archival policy"), "policies",
+             in_footer=False),
+    PageSpec("content-review-policy", "/content-review-policy", _l("Content review policy"), "policies",
+             in_footer=False),
+    PageSpec("website-security-policy", "/website-security-policy", _l("Website security policy"), "policies",
+             in_footer=False),
+    PageSpec("website-monitoring-policy", "/website-monitoring-policy", _l("Website monitoring policy"), "policies",
+             in_footer=False),
+    PageSpec("contingency-management-plan", "/contingency-management-plan", _l("Contingency management plan"),
+             "policies", in_footer=False),
 )
 PAGES_BY_SLUG = {page.slug: page for page in PAGES}
 
@@ -235,7 +249,13 @@ def _link_prefix() -> str:
 
 
 def pages_in(group: str) -> list[PageSpec]:
+    """Every page of ``group``, as the HTML sitemap lists them."""
     return [page for page in PAGES if page.group == group]
+
+
+def footer_pages(group: str) -> list[PageSpec]:
+    """The pages of ``group`` that the footer links (the rest are reached through the hub and the sitemap)."""
+    return [page for page in PAGES if page.group == group and page.in_footer]
 
 
 def last_updated(slugs: list[str] | None = None) -> dt.date | None:

@@ -146,7 +146,7 @@ def register(app: Flask) -> None:
         url_with=url_with, same_search=same_search, current_locale=i18n.current_language,
         current_path=i18n.current_path, other_languages=other_languages, alternate_urls=alternate_urls,
         canonical_url=canonical_url, site=site_identity, current_year=lambda: dt.date.today().year,
-        page_url=page_url, site_footer=site_footer, footer_pages=site_pages.pages_in, library_updated=catalog.library_updated,
+        page_url=page_url, site_footer=site_footer, footer_pages=site_pages.footer_pages, library_updated=catalog.library_updated,
         FEEDBACK_LABELS=FEEDBACK_LABELS, organisation_label=organisation_label, audit_note=audit_note,
     )
     app.context_processor(auth.navigation)  # the header's flags, asked once per page

@@ -30,6 +30,8 @@ PUBLIC_PAGES = [
     "/about", "/contact", "/feedback", "/sitemap", "/help", "/help/trainer", "/help/submitter", "/help/reviewer",
     "/help/admin", "/terms", "/privacy-policy", "/copyright-policy", "/hyperlinking-policy",
     "/accessibility-statement", "/content-moderation-policy", "/content-archival-policy", "/screen-reader-access",
+    "/website-policies", "/disclaimer", "/content-review-policy", "/website-security-policy",
+    "/website-monitoring-policy", "/contingency-management-plan",
     "/no-such-page", "/alerts/new?state=KA", "/alerts/new?q=land+records&mmp=land-records",
     "/alerts/1/unsubscribe/not-a-token", "/alerts/1/confirm/not-a-token",
     "/dashboard", "/recognitions", "/cases?evidence=documented&sort=evidence&current=1",

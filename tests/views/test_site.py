@@ -28,14 +28,23 @@ def test_every_gigw_page_is_there_in_english_and_hindi(client, library, spec):
     assert "Last updated:" in english_page
 
 
-def test_the_footer_links_every_page_and_names_the_owner(client, library):
+def test_the_footer_links_the_main_pages_and_the_policies_hub_and_names_the_owner(client, library):
     page = text_of(client.get("/"))
     footer = page[page.index('<footer class="site-footer">'):]
     for spec in PAGES:
-        assert f'href="{spec.path}"' in footer, spec.slug
+        assert (f'href="{spec.path}"' in footer) == spec.in_footer, spec.slug
+    assert 'href="/website-policies"' in footer
     assert "[owning department: set KB_OWNER_NAME]" in footer, "an unset owner is a marked gap"
     hindi_footer = text_of(client.get("/hi/"))
-    assert 'href="/hi/privacy-policy"' in hindi_footer
+    assert 'href="/hi/privacy-policy"' in hindi_footer and 'href="/hi/website-policies"' in hindi_footer
+
+
+def test_every_page_left_out_of_the_footer_is_a_policy_linked_from_the_hub(client, library):
+    hub = text_of(client.get("/website-policies"))
+    body = hub[hub.index('<div class="page-body">'):]
+    for spec in PAGES:
+        if not spec.in_footer:
+            assert spec.group == "policies" and f'href="{spec.path}"' in body, spec.slug
 
 
 def test_the_deployers_identity_fills_the_pages_in_each_language(app, client, library):
@@ -62,6 +71,48 @@ def test_the_html_sitemap_lists_every_page_mmp_and_state(client, library):
     assert page.count('href="/hi/mmps/') == 44 and page.count('href="/hi/states/') == 36
     for spec in PAGES:
         assert f'href="/hi{spec.path}"' in page
+
+
+# The website policies GIGW 3.0 asks for, added with the hub that lists them all.
+WEBSITE_POLICIES = ["website-policies", "disclaimer", "content-review-policy", "website-security-policy",
+                    "website-monitoring-policy", "contingency-management-plan"]
+
+
+@pytest.mark.parametrize("slug", WEBSITE_POLICIES)
+def test_each_website_policy_answers_in_both_languages_with_its_title(client, library, slug):
+    spec = site_pages.PAGES_BY_SLUG[slug]
+    for prefix, language in (("", "en"), ("/hi", "hi")):
+        title = parse_page_file(CONTENT / "pages" / f"{slug}.{language}.md")["title"]
+        response = client.get(prefix + spec.path)
+        page = text_of(response)
+        assert response.status_code == 200, prefix + spec.path
+        assert f"<h1>{title}</h1>" in page and f"<title>{title} " in page
+        sitemap = text_of(client.get(prefix + "/sitemap"))
+        assert f'<a href="{prefix}{spec.path}">{title}</a>' in sitemap, "the sitemap names it by the same title"
+
+
+@pytest.mark.parametrize("prefix", ["", "/hi"])
+def test_the_website_policies_page_links_every_policy_with_a_sentence_on_it(client, library, prefix):
+    page = text_of(client.get(prefix + "/website-policies"))
+    body = page[page.index('<div class="page-body">'):page.index("</article>")]
+    items = {href: visible_text(item) for href, item in
+             re.findall(r'<li>\s*<a href="([^"]+)"[^>]*>(.*?)</li>', body, re.S)}
+    policies = [spec for spec in site_pages.pages_in("policies") if spec.slug != "website-policies"]
+    assert len(policies) == 12
+    for spec in policies:
+        said = items.get(prefix + spec.path)
+        assert said is not None, f"the hub links {spec.slug}"
+        assert len(said.split()) >= 8 and said.endswith("।" if prefix else "."), f"one sentence on {spec.slug}: {said}"
+
+
+def test_the_xml_sitemap_lists_every_site_page_in_both_languages(client, library):
+    from lxml import etree
+
+    root = etree.fromstring(client.get("/sitemap.xml").get_data())
+    locations = {loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    for spec in PAGES:
+        for language in ("en", "hi"):
+            assert f"http://kb.test/{language}{spec.path}" in locations, (language, spec.slug)
 
 
 def test_a_page_file_with_a_mistake_is_refused_naming_the_field(tmp_path):
