@@ -61,7 +61,12 @@ def _render(text: str, language: str | None = None) -> Markup:
     # Control characters other than tab/newline have no place in prose and can hide payloads.
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
     html = sanitize_html(_markdown.markdown(text, extensions=_EXTENSIONS, output_format="html"))
+    # A link to a page of this site (another case, a policy) is one to follow, for readers and crawlers.
+    html = _OWN_LINK_REL.sub(r"\1", html)
     return Markup(mark_other_language(html, language))
+
+
+_OWN_LINK_REL = re.compile(r'(<a href="/(?![/\\])[^"]*") rel="nofollow noopener noreferrer"')
 
 
 # Runs of the other script in a text's language: Devanagari words (with the spaces and punctuation

@@ -133,3 +133,11 @@ def test_marking_the_other_language_never_lets_hostile_markup_through(payload):
     for language in ("en", "hi"):
         html = str(render_markdown(payload + " भूमि RTC", language)).lower()
         assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+
+
+def test_links_to_the_site_itself_are_followed_and_links_elsewhere_are_not():
+    html = str(render_markdown("See [KB-0002](/cases/KB-0002), [a report](https://example.org/r) and "
+                               "[another site](//evil.example/x)."))
+    assert '<a href="/cases/KB-0002">KB-0002</a>' in html
+    assert '<a href="https://example.org/r" rel="nofollow noopener noreferrer">' in html
+    assert '<a href="//evil.example/x" rel="nofollow noopener noreferrer">' in html
