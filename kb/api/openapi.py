@@ -244,7 +244,9 @@ def _paths() -> dict:
                 repeatable("evidence", _EVIDENCE, "overall evidence level; repeat for OR"),
                 param("current", "query", {"enum": ["0", "1"]}, "1: leave out cases overdue for re-verification"),
                 param("sort", "query", {"enum": list(catalog.SORTS)},
-                      "relevance (default with q), newest, title, evidence (strongest first)"),
+                      "relevance (default with q), newest, title, evidence (strongest first), views (most "
+                      "viewed: views of the case's page in the last 90 days, counted per day without identities "
+                      "and a few seconds behind; ties in the default order: relevance with q, else newest)"),
                 *PAGING])},
         "/cases/{public_id}": {"get": operation(
             "One published case (its live version)", tag=library, ok="200", schema="CaseDetail", token=False,

@@ -51,8 +51,10 @@ def case_list():
                                facet_groups=facet_groups(results.facets, filters, facet_label),
                                facet_label=facet_label)
 
-    # Which cases are overdue changes with the day (India's): the kept page is the day's.
-    content = fragments.cached("search", (request.query_string, adoptions.today_in_india()), render_results)
+    # Which cases are overdue changes with the day (India's): the kept page is the day's; one sorted by views
+    # is kept while the counts stay the same.
+    content = fragments.cached("search", (request.query_string, adoptions.today_in_india(),
+                                          catalog.views_version(sort)), render_results)
     return render_template("cases/list.html", content=content, q=q)
 
 

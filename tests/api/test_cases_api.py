@@ -128,3 +128,52 @@ def test_similar_endpoint_returns_published_cases_but_never_itself(client, libra
     assert ids and "KB-0001" not in ids and "KB-0950" not in ids
     assert set(data["results"][0]) >= {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url"}
     assert client.get("/api/v1/cases/KB-0950/similar").status_code == 404
+
+
+def _view(client, public_id: str, times: int) -> None:
+    for _ in range(times):
+        assert client.get(f"/en/cases/{public_id}").status_code == 200
+
+
+def test_most_viewed_sort_ranks_by_views_of_the_last_90_days_ties_in_the_default_order(client, make_case):
+    import datetime as dt
+
+    from kb.extensions import db
+    from kb.models import CaseUsageDay
+    from kb.services.freshness import today_in_india
+
+    old = make_case(901, title="Old favourite", published=dt.date(2026, 1, 1))
+    make_case(902, title="Read this week", published=dt.date(2026, 2, 1))
+    make_case(903, title="Nobody read it yet", published=dt.date(2026, 3, 1))
+    make_case(904, title="Nor this one", published=dt.date(2026, 2, 15), state="KL")
+    # Many views, but long ago: outside the 90 days.
+    db.session.add(CaseUsageDay(case_id=old.id, day=today_in_india() - dt.timedelta(days=95), views=500, downloads=0))
+    db.session.add(CaseUsageDay(case_id=old.id, day=today_in_india() - dt.timedelta(days=89), views=2, downloads=0))
+    db.session.commit()
+    _view(client, "KB-0902", 3)
+    ids = lambda q: [r["id"] for r in client.get(f"/api/v1/cases?{q}").get_json()["results"]]  # noqa: E731
+    assert ids("sort=views") == ["KB-0902", "KB-0901", "KB-0903", "KB-0904"]  # unread: newest first
+    _view(client, "KB-0901", 2)  # 4 in the window now: first, and the kept answer is not served stale
+    assert ids("sort=views") == ["KB-0901", "KB-0902", "KB-0903", "KB-0904"]
+    # Every filter, the paging and the facets as with the other sorts.
+    assert ids("sort=views&state=KA&per_page=1&page=2") == ["KB-0902"]
+    data = client.get("/api/v1/cases?sort=views&state=KL").get_json()
+    assert [r["id"] for r in data["results"]] == ["KB-0904"] and data["total"] == 1
+    assert {f["value"]: f["count"] for f in data["facets"]["state"]} == {"KA": 3, "KL": 1}
+    # With words, ties (nobody read either) in relevance order.
+    assert ids("q=nobody&sort=views") == ["KB-0903"]
+
+
+def test_most_viewed_sort_never_shows_or_counts_unpublished_cases(client, make_case, make_unpublished_case):
+    from kb.extensions import db
+    from kb.models import CaseUsageDay
+    from kb.services.freshness import today_in_india
+
+    make_case(901)
+    draft = make_unpublished_case(950)
+    db.session.add(CaseUsageDay(case_id=draft.id, day=today_in_india(), views=1000, downloads=0))
+    db.session.commit()
+    data = client.get("/api/v1/cases?sort=views").get_json()
+    assert [r["id"] for r in data["results"]] == ["KB-0901"] and data["total"] == 1
+    assert "KB-0950" not in client.get("/en/cases?sort=views").get_data(as_text=True)
+    assert client.get("/en/cases/KB-0950").status_code == 404

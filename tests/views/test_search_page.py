@@ -56,3 +56,15 @@ def test_search_help_page_documents_the_query_language(client, app):
     for syntax in ('"land records"', "kiosks -rural", "passport OR visa", "procure*"):
         assert syntax.replace('"', "&#34;") in page or syntax in page
     assert "also searched in the other language" in page
+
+
+def test_most_viewed_is_a_sort_of_the_search_page_in_both_languages(client, make_case):
+    make_case(901, title="Much read practice")
+    make_case(902, title="Seldom read practice")
+    for _ in range(2):
+        client.get("/en/cases/KB-0901")
+    page = text_of(client.get("/en/cases?sort=views"))
+    assert '<option value="views" selected>Most viewed</option>' in page
+    assert page.index("Much read practice") < page.index("Seldom read practice")
+    hindi = text_of(client.get("/hi/cases?sort=views&state=KA"))
+    assert '<option value="views" selected>सबसे अधिक देखे गए</option>' in hindi
