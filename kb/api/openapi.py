@@ -263,6 +263,9 @@ def _paths() -> dict:
                 repeatable("tag", STRING, "repeat for OR"),
                 repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
                 repeatable("evidence", _EVIDENCE, "overall evidence level; repeat for OR"),
+                repeatable("award", STRING, "the name of an award or recognition of the case's live version, as "
+                                            "listed in facets.award (e.g. National Award for e-Governance); "
+                                            "repeat for OR"),
                 param("current", "query", {"enum": ["0", "1"]}, "1: leave out cases overdue for re-verification"),
                 param("sort", "query", {"enum": list(catalog.SORTS)},
                       "relevance (default with q), newest, title, evidence (strongest first), views (most "

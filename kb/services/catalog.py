@@ -38,7 +38,7 @@ from kb.models import (
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # far beyond any list's end, and well within the database's offsets
-FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence", "award")
 SORTS = ("relevance", "newest", "title", "evidence", "views")
 
 
@@ -53,6 +53,7 @@ class CaseFilters:
     tag: list[str] = dataclasses.field(default_factory=list)
     language: list[str] = dataclasses.field(default_factory=list)
     evidence: list[str] = dataclasses.field(default_factory=list)
+    award: list[str] = dataclasses.field(default_factory=list)  # the name of an award of the live version
     # Leave out the cases past their review-by date (kb.services.freshness).
     current_only: bool = False
 
@@ -89,7 +90,8 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
     if any(v not in ("1", "0") for v in current):
         raise ValidationError(_l("Invalid filter."), {"current": _l("must be 1 (leave out overdue cases) or 0")})
     return CaseFilters(mmp=clean("mmp"), mmp_category=clean("mmp_category"), state=clean("state"), year=years, tag=clean("tag"),
-                       language=clean("language"), evidence=clean("evidence"), current_only="1" in current)
+                       language=clean("language"), evidence=clean("evidence"), award=clean("award"),
+                       current_only="1" in current)
 
 
 # ---------------------------------------------------------------------------------------------------

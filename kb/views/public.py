@@ -59,7 +59,8 @@ def case_list():
 
 
 FACET_TITLES = {"mmp_category": _l("MMP category"), "mmp": _l("Mission Mode Project"), "state": _l("State / UT"),
-                "year": _l("Year started"), "evidence": _l("Evidence"), "tag": _l("Tag"), "language": _l("Language")}
+                "year": _l("Year started"), "evidence": _l("Evidence"), "award": _l("Award"),
+                "tag": _l("Tag"), "language": _l("Language")}
 FACET_ENTRIES_SHOWN = 15
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from kb.extensions import db
+from kb.services import submissions
+
 
 def test_taxonomy_lists_44_mmps_and_36_states(client, app):
     data = client.get("/api/v1/taxonomy").get_json()
@@ -177,3 +180,37 @@ def test_most_viewed_sort_never_shows_or_counts_unpublished_cases(client, make_c
     assert [r["id"] for r in data["results"]] == ["KB-0901"] and data["total"] == 1
     assert "KB-0950" not in client.get("/en/cases?sort=views").get_data(as_text=True)
     assert client.get("/en/cases/KB-0950").status_code == 404
+
+
+NAE, UN = "National Award for e-Governance", "United Nations Public Service Award"
+
+
+def test_awards_are_a_facet_and_a_filter_whose_counts_respect_the_other_filters(client, make_case):
+    make_case(901, state="KA", recognitions=[{"name": NAE, "year": 2019, "category": "Gold"}])
+    make_case(902, state="KL", recognitions=[{"name": UN, "year": 2017, "category": ""},
+                                             {"name": NAE, "year": 2015, "category": "Silver"}])
+    make_case(903, state="KL")
+    search = lambda q: client.get(f"/api/v1/cases?{q}").get_json()  # noqa: E731
+    counts = lambda data: {f["value"]: f["count"] for f in data["facets"]["award"]}  # noqa: E731
+    everything = search("")
+    assert counts(everything) == {NAE: 2, UN: 1}
+    national = search("award=National+Award+for+e-Governance")
+    assert sorted(r["id"] for r in national["results"]) == ["KB-0901", "KB-0902"]
+    assert counts(national) == {NAE: 2, UN: 1}  # its own filter left out, so a person can widen the choice
+    assert {f["value"]: f["count"] for f in national["facets"]["state"]} == {"KA": 1, "KL": 1}
+    assert counts(search("state=KL")) == {NAE: 1, UN: 1}
+    either = search(f"award={UN.replace(' ', '+')}&award=No+such+award&sort=title")
+    assert [r["id"] for r in either["results"]] == ["KB-0902"]
+    assert search("award=No+such+award")["total"] == 0
+
+
+def test_an_award_of_an_unpublished_version_is_never_counted_or_found(client, make_submission, submission_data):
+    case, people = make_submission("published")
+    submissions.open_new_revision(people["submitter"], case.public_id)
+    submissions.update_submission(people["submitter"], case.public_id,
+                                  {"recognitions": [{"name": "Secret award", "year": 2020, "category": ""}]})
+    db.session.commit()
+    data = client.get("/api/v1/cases").get_json()
+    assert data["total"] == 1 and data["facets"]["award"] == []
+    assert client.get("/api/v1/cases?award=Secret+award").get_json()["total"] == 0
+    assert "Secret award" not in client.get("/en/cases").get_data(as_text=True)

@@ -68,3 +68,16 @@ def test_most_viewed_is_a_sort_of_the_search_page_in_both_languages(client, make
     assert page.index("Much read practice") < page.index("Seldom read practice")
     hindi = text_of(client.get("/hi/cases?sort=views&state=KA"))
     assert '<option value="views" selected>सबसे अधिक देखे गए</option>' in hindi
+
+
+def test_awards_are_a_filter_group_of_the_search_page_linked_from_the_recognitions(client, library):
+    page = text_of(client.get("/en/recognitions?award=United+Nations+Public+Service+Award"))
+    link = "/en/cases?award=United+Nations+Public+Service+Award"
+    assert f'<a href="{link}">Search the case studies with this award</a>' in page
+    results = text_of(client.get(link))
+    assert "<legend>Award</legend>" in results
+    assert 'name="award" value="United Nations Public Service Award" checked' in results
+    assert "KB-0043" in results and "KB-0008" in results and "KB-0027" not in results
+    hindi = text_of(client.get("/hi/cases?award=United+Nations+Public+Service+Award"))
+    assert "<legend>पुरस्कार</legend>" in hindi and "इस पुरस्कार वाले केस अध्ययन खोजें" in text_of(
+        client.get("/hi/recognitions?award=United+Nations+Public+Service+Award"))
