@@ -151,15 +151,17 @@ class _RecentViews:
     rhythm at which workers write their tallies) and after this worker writes its own.
 
     Days before yesterday no longer change (tallies are written within seconds; a tally of yesterday's
-    may arrive just after midnight): they are summed once a day. Each refresh re-reads only yesterday and
-    today, a row per case read on those days, so a search sorted by views never waits on 90 days of rows
-    more than once a day per worker."""
+    may arrive just after midnight): their sum is kept, and when the day turns it is moved on by the day
+    that became closed and the day that left the window (a full sum only at a worker's first use, ~0.9 s
+    at 20,000 cases and 450,000 rows). Each refresh re-reads only yesterday's and today's rows, without a
+    join (the public ids of case ids are kept too), so a search sorted by views seldom waits on it."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.stale = True
         self._read_at = -math.inf
-        self._closed: tuple[dt.date | None, dict[int, int]] = (None, {})
+        self._closed: tuple[dt.date | None, collections.Counter] = (None, collections.Counter())
+        self._public_ids: dict[int, str] = {}  # case id -> public id (neither ever changes)
         self._current = ViewCounts(0, {})
 
     def get(self, interval: float) -> ViewCounts:
@@ -174,19 +176,33 @@ class _RecentViews:
 
     def _read(self) -> dict[str, int]:
         today = today_in_india()
-        yesterday = today - dt.timedelta(days=1)
-        if self._closed[0] != today:
-            self._closed = (today, _views_by_case(today - dt.timedelta(days=RECENT_DAYS - 1), yesterday))
-        counts = collections.Counter(self._closed[1])
+        first, yesterday = today - dt.timedelta(days=RECENT_DAYS - 1), today - dt.timedelta(days=1)
+        day, closed = self._closed
+        if day != today:
+            if day is not None and 0 < (today - day).days <= 7:  # the window moved on by a few days
+                closed = collections.Counter(closed)
+                closed.update(_views_by_case(day - dt.timedelta(days=1), yesterday))
+                closed.subtract(_views_by_case(day - dt.timedelta(days=RECENT_DAYS - 1), first))
+            else:
+                closed = collections.Counter(_views_by_case(first, yesterday))
+            self._closed = (today, closed)
+        counts = collections.Counter(closed)
         counts.update(_views_by_case(yesterday, today + dt.timedelta(days=1)))
-        return {format_public_id(number): views for number, views in counts.items() if views > 0}
+        names = self._names([case_id for case_id in counts if case_id not in self._public_ids])
+        return {names[case_id]: views for case_id, views in counts.items() if views > 0 and case_id in names}
+
+    def _names(self, missing: list[int]) -> dict[int, str]:
+        for start in range(0, len(missing), 500):
+            self._public_ids.update((case_id, format_public_id(number)) for case_id, number in db.session.execute(
+                select(Case.id, Case.number).where(Case.id.in_(missing[start:start + 500]))))
+        return self._public_ids
 
 
 def _views_by_case(first: dt.date, before: dt.date) -> dict[int, int]:
-    """Views per case number from ``first`` up to (not including) ``before``."""
-    return {number: int(views or 0) for number, views in db.session.execute(
-        select(Case.number, func.sum(CaseUsageDay.views)).join(CaseUsageDay, CaseUsageDay.case_id == Case.id)
-        .where(CaseUsageDay.day >= first, CaseUsageDay.day < before).group_by(Case.number))}
+    """Views per case id from ``first`` up to (not including) ``before``."""
+    return {case_id: int(views or 0) for case_id, views in db.session.execute(
+        select(CaseUsageDay.case_id, func.sum(CaseUsageDay.views))
+        .where(CaseUsageDay.day >= first, CaseUsageDay.day < before).group_by(CaseUsageDay.case_id))}
 
 
 _RECENT = _RecentViews()

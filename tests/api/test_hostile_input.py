@@ -110,7 +110,7 @@ def test_marking_notifications_read_with_any_ids(world, ids):
 
 
 @HOSTILE_SETTINGS
-@given(name=st.sampled_from(["q", "mmp", "state", "year", "tag", "language", "sort", "page", "per_page"]),
+@given(name=st.sampled_from(["q", "mmp", "state", "year", "tag", "language", "sort", "page", "per_page", "award"]),
        value=HOSTILE_TEXT)
 def test_searching_the_cases_with_any_parameter(world, name, value):
     response = world["client"].get("/api/v1/cases", query_string={name: value})
