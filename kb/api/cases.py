@@ -28,7 +28,8 @@ def taxonomy():
 def list_cases():
     """The same for every caller of the same library: kept (kb.fragments) as its JSON text."""
     # Which cases are overdue for re-verification (``current=1``) changes with the day: the kept answer is the day's.
-    body = fragments.cached("api-search", (request.query_string, freshness.today_in_india()),
+    body = fragments.cached("api-search", (request.query_string, freshness.today_in_india(),
+                                           catalog.views_version(request.args.get("sort"))),
                             lambda: current_app.json.dumps(search_results()))
     return current_app.response_class(body, mimetype="application/json")
 

@@ -17,8 +17,8 @@ from kb.api.schema import (
     param, ref, repeatable,
 )
 from kb.models import EvidenceGrade, Language, RevisionStatus, Stage
-from kb.services import case_fields, catalog, submissions
-from kb.workflow import REVIEW_ACTIONS, TRANSITIONS
+from kb.services import case_fields, catalog, evidence, submissions
+from kb.workflow import CHECKLIST, REVIEW_ACTIONS, TRANSITIONS
 
 STATUSES = [s.value for s in RevisionStatus if s is not RevisionStatus.superseded]
 
@@ -206,8 +206,29 @@ SCHEMAS = {
         "history": {"type": "array", "items": ref("HistoryEvent"), "description": "the append-only audit trail"},
         "comments": {"type": "array", "items": ref("Comment")},
         "attachments": {"type": "array", "items": ref("Attachment")},
+        "checklist": {"type": "object", "properties": {key: BOOLEAN for key in CHECKLIST},
+                      "additionalProperties": False, "description": "the reviewer's checklist (each item ticked or not)"},
+        "evidence_check": obj({
+            "review_months": nullable({"type": "integer", "description": "months until the case is to be re-verified "
+                                                                         "(null: a year)"}),
+            "figures": {"type": "array", "items": obj({
+                "figure": {"type": "integer", "minimum": 1}, "label": STRING, "claimed": _EVIDENCE,
+                "reviewed": nullable({**_EVIDENCE, "description": "the reviewer's grade; null: not checked yet"})},
+                ["figure", "label", "claimed", "reviewed"])}}, ["review_months", "figures"]),
     }, ["id", *_FIELDS_OUT, "status", "version", "lock_version", "published_version", "organization", "author",
-        "claimed_by", "created_at", "updated_at", "url", "allowed_actions", "history", "comments", "attachments"]),
+        "claimed_by", "created_at", "updated_at", "url", "allowed_actions", "history", "comments", "attachments",
+        "checklist", "evidence_check"]),
+    "EvidenceCheckRequest": obj({
+        "grades": {"type": "object", "propertyNames": {"pattern": "^[1-9][0-9]*$"}, "additionalProperties": _EVIDENCE,
+                   "description": "figure number (from 1, as listed in outcomes) -> the grade confirmed or lowered "
+                                  "to; a grade above the claimed one is refused (400 naming grade[n]); figures left "
+                                  "out stay as they are"},
+        "review_months": {"type": "integer", "minimum": evidence.MIN_REVIEW_MONTHS,
+                          "maximum": evidence.MAX_REVIEW_MONTHS, "description": "months until re-verification"}},
+        closed=True),
+    "ChecklistRequest": obj({"checklist": {
+        "type": "object", "properties": {key: BOOLEAN for key in CHECKLIST}, "additionalProperties": False,
+        "description": "each item true or false; an item left out is not ticked"}}, ["checklist"], closed=True),
     "Notification": obj({"id": INTEGER, "kind": STRING, "message": STRING, "case": nullable(PUBLIC_ID),
                          "url": nullable(STRING), "created_at": DATETIME, "read": BOOLEAN},
                         ["id", "kind", "message", "case", "url", "created_at", "read"]),
@@ -242,9 +263,14 @@ def _paths() -> dict:
                 repeatable("tag", STRING, "repeat for OR"),
                 repeatable("language", {"enum": [lang.value for lang in Language]}, "repeat for OR"),
                 repeatable("evidence", _EVIDENCE, "overall evidence level; repeat for OR"),
+                repeatable("award", STRING, "the name of an award or recognition of the case's live version, as "
+                                            "listed in facets.award (e.g. National Award for e-Governance); "
+                                            "repeat for OR"),
                 param("current", "query", {"enum": ["0", "1"]}, "1: leave out cases overdue for re-verification"),
                 param("sort", "query", {"enum": list(catalog.SORTS)},
-                      "relevance (default with q), newest, title, evidence (strongest first)"),
+                      "relevance (default with q), newest, title, evidence (strongest first), views (most "
+                      "viewed: views of the case's page in the last 90 days, counted per day without identities "
+                      "and a few seconds behind; ties in the default order: relevance with q, else newest)"),
                 *PAGING])},
         "/cases/{public_id}": {"get": operation(
             "One published case (its live version)", tag=library, ok="200", schema="CaseDetail", token=False,
@@ -314,6 +340,18 @@ def _paths() -> dict:
                 "claim: a reviewer (or admin) not of the case's organisation and who wrote none of it, while "
                 "submitted. request_changes, approve, reject: the reviewer who claimed it (or an independent "
                 "admin), while in_review; request_changes and reject need a note. approve publishes."))},
+        "/submissions/{public_id}/evidence": {"post": operation(
+            "Check the evidence: confirm or lower each figure's grade", tag=review, ok="200", schema="Submission",
+            body="EvidenceCheckRequest", errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM],
+            operation_id="gradeEvidence", description=(
+                "The reviewer who claimed the submission (or an independent admin), while in_review: what the "
+                "submission page's evidence check does. Each grade given marks the figure reviewed; one line in "
+                "the history says what was confirmed and what lowered. A grade cannot be raised above the claim."))},
+        "/submissions/{public_id}/checklist": {"put": operation(
+            "Save the review checklist", tag=review, ok="200", schema="Submission", body="ChecklistRequest",
+            errors=_SUBMISSION_ERRORS, params=[PUBLIC_ID_PARAM], operation_id="saveChecklist", description=(
+                "The reviewer who claimed the submission (or an independent admin), while in_review: the whole "
+                "checklist, as the submission page saves it."))},
         "/submissions/{public_id}/comments": {"post": operation(
             "Comment on a submission", tag=work, ok="201", schema="Comment", body="CommentRequest", created=True,
             errors=("400", "403", "404"), params=[PUBLIC_ID_PARAM], operation_id="addComment",

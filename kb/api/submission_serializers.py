@@ -11,10 +11,11 @@ import datetime as dt
 from flask import url_for
 
 from kb import permissions
-from kb.models import Attachment, Case, Comment, Notification, StatusEvent, User
+from kb.models import Attachment, Case, Comment, EvidenceGrade, Notification, StatusEvent, User
 from kb.services import submissions
 from kb.services.case_fields import read_revision
 from kb.services.citations import permalink
+from kb.workflow import CHECKLIST
 
 
 def _at(value: dt.datetime | None) -> str | None:
@@ -75,6 +76,13 @@ def submission_detail(case: Case, user: User | None) -> dict:
         "history": [event_json(event) for event in submissions.history(case)],
         "comments": [comment_json(comment) for comment in submissions.comments(case)],
         "attachments": [attachment_json(a) for a in getattr(revision, "attachments", [])],
+        # The reviewer's part (kept during review; shown to whoever may see the submission, as on its page).
+        "checklist": {key: bool((revision.checklist or {}).get(key)) for key in CHECKLIST},
+        "evidence_check": {
+            "review_months": revision.review_months,
+            "figures": [{"figure": number, "label": figure.label, "claimed": figure.evidence or EvidenceGrade.self_reported.value,
+                         "reviewed": figure.evidence_reviewed} for number, figure in enumerate(revision.outcomes, 1)],
+        },
     }
 
 

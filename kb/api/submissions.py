@@ -21,7 +21,7 @@ from kb.api.submission_serializers import (
 )
 from kb.errors import ValidationError
 from kb.extensions import db
-from kb.services import attachments, submissions
+from kb.services import attachments, evidence, submissions
 from kb.services.case_fields import FIELD_NAMES
 from kb.responses import attachment_response
 from kb.workflow import REVIEW_ACTIONS
@@ -29,7 +29,7 @@ from kb.workflow import REVIEW_ACTIONS
 # What a caller may never set: kb decides them (the workflow, the caller's account, the clock).
 READ_ONLY = ("id", "status", "version", "lock_version", "published_version", "organization", "organization_id",
              "author", "author_id", "claimed_by", "created_at", "updated_at", "submitted_at", "url", "case_url",
-             "allowed_actions", "history", "comments", "attachments")
+             "allowed_actions", "history", "comments", "attachments", "checklist", "evidence_check")
 EDITABLE = FIELD_NAMES
 
 
@@ -99,6 +99,28 @@ def review_submission(public_id: str):
     if action not in REVIEW_ACTIONS:
         raise ValidationError("Unknown review action.", {"action": f"must be one of {', '.join(REVIEW_ACTIONS)}"})
     return _act(public_id, action, data)
+
+
+@api.post("/submissions/<public_id>/evidence")
+@token_required
+def grade_evidence(public_id: str):
+    """The reviewer's evidence check, as the submission page's: confirm or lower each figure's grade
+    (``grades``: figure number from 1 -> grade) and set the months until re-verification."""
+    data = parse.only(parse.json_object(), ("grades", "review_months"))
+    case = evidence.grade_submission(caller(), public_id, data.get("grades"), review_months=data.get("review_months"))
+    db.session.commit()
+    return submission_detail(case, caller())
+
+
+@api.put("/submissions/<public_id>/checklist")
+@token_required
+def save_checklist(public_id: str):
+    """The reviewer's checklist, as the submission page's: every item true or false (an item left out is
+    not ticked)."""
+    data = parse.only(parse.json_object(), ("checklist",))
+    case = submissions.save_checklist(caller(), public_id, data.get("checklist"))
+    db.session.commit()
+    return submission_detail(case, caller())
 
 
 @api.post("/submissions/<public_id>/comments")

@@ -144,13 +144,15 @@ def _session_factory():
 
 
 def search(q: str | None, filters: dict[str, list] | None = None, sort: str = "relevance", page: int = 1,
-           per_page: int = 20, ids_only: bool = False, exclude: frozenset[str] = frozenset()) -> SearchResults:
+           per_page: int = 20, ids_only: bool = False, exclude: frozenset[str] = frozenset(),
+           views: tuple | None = None) -> SearchResults:
     """Search published cases; ``filters`` maps a facet (mmp, mmp_category, state, year, tag, language,
-    evidence) to the values to keep (OR within a facet, AND across facets); ``exclude`` names public ids
-    to leave out (results and counts). ``ids_only`` leaves the hits' titles and highlights empty (for
-    exports and feeds, which load the cases themselves)."""
+    evidence, award) to the values to keep (OR within a facet, AND across facets); ``exclude`` names public
+    ids to leave out (results and counts). ``ids_only`` leaves the hits' titles and highlights empty (for
+    exports and feeds, which load the cases themselves). ``sort="views"`` ranks by ``views``: (a version
+    that changes whenever the counts do, {public id: views}); ties in the default order."""
     return _with_index(lambda engine: engine.search(q, filters or {}, sort, page, per_page, ids_only=ids_only,
-                                                    exclude=exclude))
+                                                    exclude=exclude, views=views))
 
 
 def library_version() -> tuple | None:

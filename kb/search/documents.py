@@ -20,7 +20,7 @@ from kb.search.termindex import TEXT_FIELDS, analyse_document
 
 META_ID = "__meta__"  # the one non-case document: holds the outbox cursor, committed with the index
 # Bumped when what the index holds changes shape: an index of another format is rebuilt at start-up.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 # "translation": the title and summary in the case's other language (a line each), so a Hindi search
 # finds an English case by its Hindi title and the reverse.
 FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "translation": 3.0, "tag_text": 2.0, "place": 1.5, "department": 1.0,
@@ -59,6 +59,8 @@ def build_schema() -> Schema:
         # The case's overall evidence level (kb.services.evidence): a facet, and the "strongest evidence" sort.
         evidence=ID(stored=True, sortable=True),
         tag_list=ID(sortable=True),
+        # The names of the awards of the live version (kb.models.Recognition): a facet.
+        award_list=ID(sortable=True),
         published=DATETIME(stored=True, sortable=True),
         title_key=ID(sortable=True),
         number=STORED(),
@@ -96,6 +98,7 @@ def case_document(case: Case) -> dict:
         "stage": case.stage,
         "evidence": case.evidence_level or "",
         "tag_list": "\x1f".join(case.tag_names),
+        "award_list": "\x1f".join(sorted({r.name for r in revision.recognitions})),
         "published": (case.first_published_at or revision.published_at or dt.datetime.now(dt.timezone.utc))
         .astimezone(dt.timezone.utc).replace(tzinfo=None),
         "title_key": revision.title.casefold(),

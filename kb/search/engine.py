@@ -63,6 +63,7 @@ COVERAGE_WORDS = 12  # (of the first this many words)
 COVERAGE_WITH_MEANING = 0.4  # the share of the words a case standing out by meaning must also have
 EXACT_TITLE_CHECK = 3  # the keyword side's best cases whose titles are compared with what was typed
 NEAREST = 3  # nothing matched well: show at most this many nearest cases, labelled as such
+SORTS = ("relevance", "newest", "title", "evidence", "views")
 
 
 @dataclasses.dataclass
@@ -110,6 +111,7 @@ class SearchEngine:
         self._segments: dict[tuple, object] = {}  # (generation path, segment id) -> SegmentTerms
         # Similar practices change only when the index does: (index key, public id, limit) -> ids.
         self._similar: dict[tuple, list[str]] = {}
+        self._popularity: tuple[tuple, np.ndarray] | None = None  # ((index key, counts version), views)
 
     # -- the shared searcher -------------------------------------------------------------------------
 
@@ -191,7 +193,7 @@ class SearchEngine:
 
     def search(self, q: str | None, filters: dict[str, list], sort: str, page: int, per_page: int,
                _correcting: bool = False, ids_only: bool = False,
-               exclude: frozenset[str] = frozenset()) -> SearchResults:
+               exclude: frozenset[str] = frozenset(), views=None) -> SearchResults:
         with self._lock:
             searcher = self.searcher()
             arrays = self.arrays(searcher)
@@ -234,11 +236,13 @@ class SearchEngine:
             total = int(final.sum())
 
             scored_query = any_words if matched_any else parsed.query
-            if sort not in ("relevance", "newest", "title", "evidence"):
+            if sort not in SORTS or (sort == "views" and views is None):
                 sort = "relevance"
             if sort == "relevance" and scored_query is None:
                 sort = "newest"
-            page_docs, page_scores = self._page(arrays, scores, final, sort, page, per_page)
+            popularity = self._views(searcher, arrays, views) if sort == "views" else None
+            page_docs, page_scores = self._page(arrays, scores if scored_query is not None else None, final,
+                                                sort, page, per_page, popularity)
             if ids_only:  # an export pages through every result: no stored fields, no highlights
                 hits = [Hit(public_id=arrays.public_id_of[d], score=page_scores.get(d), title_html="",
                             highlight_html="", translated_title_html="") for d in page_docs]
@@ -250,7 +254,7 @@ class SearchEngine:
                 suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else lexical_total)
             if (lexical_total == 0 or weak) and suggestion and not _correcting:
                 corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True,
-                                        ids_only=ids_only, exclude=exclude)
+                                        ids_only=ids_only, exclude=exclude, views=views)
                 if corrected.total and not corrected.weak_matches:
                     corrected.corrected_from = parsed.text
                     corrected.suggestion = suggestion
@@ -404,7 +408,22 @@ class SearchEngine:
             arrays.empty_counts = counts
         return counts
 
-    def _page(self, arrays, scores, final, sort, page, per_page):
+    def _views(self, searcher, arrays: FacetArrays, views) -> np.ndarray:
+        """docnum -> recent views, from ``views`` = (version, {public id: views}); built once per index
+        generation and version of the counts (they change every few seconds, searches far more often)."""
+        version, counts = views
+        key = (self._key(searcher), version)
+        if self._popularity is None or self._popularity[0] != key:
+            column = np.zeros(arrays.size, dtype=np.int64)
+            docnum_of = arrays.docnum_of  # live cases only: counts of anything else are never read
+            for public_id, count in counts.items():
+                docnum = docnum_of.get(public_id)
+                if docnum is not None:
+                    column[docnum] = count
+            self._popularity = (key, column)
+        return self._popularity[1]
+
+    def _page(self, arrays, scores, final, sort, page, per_page, popularity=None):
         start, stop = (page - 1) * per_page, page * per_page
         if sort == "relevance":
             top = scoring.top_documents(scores, final, stop)[start:stop]
@@ -414,6 +433,9 @@ class SearchEngine:
             order = docs[np.lexsort((-docs, -arrays.published[docs]))]
         elif sort == "evidence":  # strongest evidence first, newest first within a level
             order = docs[np.lexsort((-docs, -arrays.published[docs], -arrays.evidence_rank()[docs]))]
+        elif sort == "views":  # most viewed first; ties in the default order (relevance with words, else newest)
+            tie = -scores[docs] if scores is not None else -arrays.published[docs]
+            order = docs[np.lexsort((-docs, -arrays.published[docs], tie, -popularity[docs]))]
         else:
             order = docs[np.argsort(arrays.title_rank[docs], kind="stable")]
         return order[start:stop].tolist(), {}

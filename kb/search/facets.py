@@ -2,7 +2,7 @@
 
 Whoosh's ``groupedby`` rebuilds its categorisers on every search (87% of a search request's time in
 SEARCH-NOTES.md). Here, each facet column is read once per generation into a numpy array of value codes
-(tags, which are multi-valued, as doc/code pairs). A search then turns its matched documents into a
+(tags and awards, which are multi-valued, as doc/code pairs). A search then turns its matched documents into a
 boolean mask, and each facet's counts are one ``bincount`` over the mask of the query and the *other*
 facets' filters, so a user can see how many they would get by widening the choice.
 """
@@ -15,7 +15,9 @@ import numpy as np
 from kb.models import EvidenceGrade
 
 SINGLE_VALUED = ("mmp", "mmp_category", "state", "year", "language", "evidence")
-FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
+# Facets a case may have several values of: the stored column holding them, joined by \x1f.
+MULTI_VALUED = {"tag": "tag_list", "award": "award_list"}
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence", "award")
 # The "evidence" sort: strongest grade first (a case without figures last).
 EVIDENCE_RANK = {grade.value: grade.rank + 1 for grade in EvidenceGrade}
 
@@ -28,16 +30,30 @@ class Column:
 
 
 @dataclasses.dataclass
+class MultiColumn:
+    values: list  # code -> value
+    index: dict  # value -> code
+    docs: np.ndarray  # one entry per (doc, value) pair
+    codes: np.ndarray
+
+    @classmethod
+    def read(cls, raw: list) -> "MultiColumn":
+        lists = [v.split("\x1f") if v else [] for v in raw]
+        values = sorted({t for items in lists for t in items})
+        index = {t: i for i, t in enumerate(values)}
+        pairs = [(doc, index[t]) for doc, items in enumerate(lists) for t in items]
+        return cls(values=values, index=index, docs=np.array([p[0] for p in pairs], dtype=np.int32),
+                   codes=np.array([p[1] for p in pairs], dtype=np.int32))
+
+
+@dataclasses.dataclass
 class FacetArrays:
     """Everything about the documents of one index generation that search needs outside Whoosh."""
 
     size: int
     live: np.ndarray  # docnum -> is a live case document
     columns: dict[str, Column]
-    tag_values: list[str]
-    tag_index: dict[str, int]
-    tag_docs: np.ndarray  # one entry per (doc, tag) pair
-    tag_codes: np.ndarray
+    multi: dict[str, MultiColumn]  # tags, awards
     published: np.ndarray  # docnum -> published timestamp (for "newest")
     title_rank: np.ndarray  # docnum -> position in title order (for "title")
     docnum_of: dict[str, int]  # public id -> docnum
@@ -60,12 +76,7 @@ class FacetArrays:
             index = {v: i for i, v in enumerate(values)}
             codes = np.fromiter((index.get(v, -1) for v in raw), dtype=np.int32, count=size)
             columns[name] = Column(values=values, codes=codes, index=index)
-        tag_lists = [(v or "").split("\x1f") if v else [] for v in _column(reader, "tag_list")]
-        tag_values = sorted({t for tags in tag_lists for t in tags})
-        tag_index = {t: i for i, t in enumerate(tag_values)}
-        pairs = [(doc, tag_index[t]) for doc, tags in enumerate(tag_lists) for t in tags]
-        tag_docs = np.array([p[0] for p in pairs], dtype=np.int32)
-        tag_codes = np.array([p[1] for p in pairs], dtype=np.int32)
+        multi = {facet: MultiColumn.read(_column(reader, stored)) for facet, stored in MULTI_VALUED.items()}
         # Raw column values: monotonic in time, and safe for documents without a date.
         published = np.array([_timestamp(v) for v in _column(reader, "published", translate=False)],
                              dtype=np.float64)
@@ -76,8 +87,7 @@ class FacetArrays:
         # at 20,000 cases, on the first search after each change.
         docnum_of = {public_id: docnum for docnum, public_id in enumerate(_column(reader, "id")) if live[docnum]}
         public_id_of = {docnum: public_id for public_id, docnum in docnum_of.items()}
-        return cls(size=size, live=live, columns=columns, tag_values=tag_values, tag_index=tag_index,
-                   tag_docs=tag_docs, tag_codes=tag_codes, published=published, title_rank=title_rank,
+        return cls(size=size, live=live, columns=columns, multi=multi, published=published, title_rank=title_rank,
                    docnum_of=docnum_of, public_id_of=public_id_of,
                    vector_keys=[key if live[d] else None for d, key in enumerate(_column(reader, "vector_key"))])
 
@@ -91,11 +101,12 @@ class FacetArrays:
 
     def filter_mask(self, facet: str, selected: list) -> np.ndarray:
         """Documents having any of the selected values of one facet (OR within a facet)."""
-        if facet == "tag":
-            codes = [self.tag_index[v] for v in selected if v in self.tag_index]
+        if facet in self.multi:
+            column = self.multi[facet]
+            codes = [column.index[v] for v in selected if v in column.index]
             mask = np.zeros(self.size, dtype=bool)
             if codes:
-                mask[self.tag_docs[np.isin(self.tag_codes, codes)]] = True
+                mask[column.docs[np.isin(column.codes, codes)]] = True
             return mask
         column = self.columns[facet]
         codes = [column.index[v] for v in selected if v in column.index]
@@ -104,11 +115,12 @@ class FacetArrays:
     # -- counts --------------------------------------------------------------------------------------
 
     def counts(self, facet: str, mask: np.ndarray) -> list[dict]:
-        if facet == "tag":
-            if not len(self.tag_docs):
+        if facet in self.multi:
+            column = self.multi[facet]
+            if not len(column.docs):
                 return []
-            tally = np.bincount(self.tag_codes[mask[self.tag_docs]], minlength=len(self.tag_values))
-            values = self.tag_values
+            tally = np.bincount(column.codes[mask[column.docs]], minlength=len(column.values))
+            values = column.values
         else:
             column = self.columns[facet]
             codes = column.codes[mask]

@@ -490,5 +490,6 @@ def _load_cases(session: Session, query):
         joinedload(Case.mmp), joinedload(Case.state), selectinload(Case.tags),
         joinedload(Case.published_revision).load_only(Revision.id, Revision.number, Revision.title,
                                                       Revision.summary, Revision.body, Revision.published_at),
+        joinedload(Case.published_revision).selectinload(Revision.recognitions),  # the award facet
     )
     return session.scalars(query).unique().all()

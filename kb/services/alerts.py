@@ -42,7 +42,7 @@ from kb.services.feedback import sender_key
 from kb.services.notifications import queue_email
 from kb.validation import MISSING, is_email_address
 
-SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "language")
+SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "language", "award")
 MAX_CONFIRMATIONS_PER_DAY = 3
 MAX_REQUESTS_PER_HOUR = 10
 MAX_ALERTS_PER_USER = 100

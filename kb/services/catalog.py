@@ -19,7 +19,7 @@ from kb.errors import NotFound, ValidationError
 from kb.validation import whole_number
 from kb.extensions import db
 from kb.paging import Page
-from kb.services import freshness
+from kb.services import freshness, usage
 from kb.models import (
     PUBLIC_ID_PATTERN,
     Case,
@@ -38,8 +38,8 @@ from kb.models import (
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # far beyond any list's end, and well within the database's offsets
-FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence")
-SORTS = ("relevance", "newest", "title", "evidence")
+FACETS = ("mmp", "mmp_category", "state", "year", "tag", "language", "evidence", "award")
+SORTS = ("relevance", "newest", "title", "evidence", "views")
 
 
 @dataclasses.dataclass
@@ -53,6 +53,7 @@ class CaseFilters:
     tag: list[str] = dataclasses.field(default_factory=list)
     language: list[str] = dataclasses.field(default_factory=list)
     evidence: list[str] = dataclasses.field(default_factory=list)
+    award: list[str] = dataclasses.field(default_factory=list)  # the name of an award of the live version
     # Leave out the cases past their review-by date (kb.services.freshness).
     current_only: bool = False
 
@@ -89,7 +90,8 @@ def parse_filters(values: dict[str, Sequence[str]]) -> CaseFilters:
     if any(v not in ("1", "0") for v in current):
         raise ValidationError(_l("Invalid filter."), {"current": _l("must be 1 (leave out overdue cases) or 0")})
     return CaseFilters(mmp=clean("mmp"), mmp_category=clean("mmp_category"), state=clean("state"), year=years, tag=clean("tag"),
-                       language=clean("language"), evidence=clean("evidence"), current_only="1" in current)
+                       language=clean("language"), evidence=clean("evidence"), award=clean("award"),
+                       current_only="1" in current)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -261,7 +263,8 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
     if sort not in SORTS:
         raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
     exclude = freshness.overdue_public_ids() if filters.current_only else frozenset()
-    results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page, exclude=exclude)
+    results = search.search(q, filters.active(), sort=sort, page=page, per_page=per_page, exclude=exclude,
+                            views=_views_for(sort))
     ids = [hit.public_id for hit in results.hits]
     cases = _published_by_public_id(ids)
     return SearchPage(
@@ -273,6 +276,19 @@ def search_cases(q: str | None, filters: CaseFilters | None = None, *, sort: str
         query_text=results.query_text, also_searched=results.also_searched,
         weak_matches=results.weak_matches, synonyms_used=results.synonyms_used,
     )
+
+
+def _views_for(sort: str) -> tuple | None:
+    """What the "most viewed" sort ranks by (kb.services.usage): only asked for when it is chosen."""
+    if sort != "views":
+        return None
+    counts = usage.recent_views()
+    return counts.version, counts.counts
+
+
+def views_version(sort: str | None) -> int | None:
+    """What a kept page of results sorted by views also depends on: the version of the counts."""
+    return usage.recent_views().version if sort == "views" else None
 
 
 def similar_cases(public_id: str, limit: int = 5) -> list[Case]:
@@ -413,7 +429,8 @@ def iter_search_ids(q: str | None, filters: CaseFilters | None = None, *, sort: 
         size = batch if limit is None else min(batch, limit - seen)
         if size <= 0:
             return
-        results = search.search(q, filters.active(), sort=sort, page=page, per_page=batch, ids_only=True)
+        results = search.search(q, filters.active(), sort=sort, page=page, per_page=batch, ids_only=True,
+                                views=_views_for(sort))
         ids = [hit.public_id for hit in results.hits][:size]
         if not ids:
             return

@@ -99,6 +99,9 @@ def grade_submission(user: User | None, public_id: str, grades: dict[str, Any], 
     figures = {str(i): figure for i, figure in enumerate(revision.outcomes, 1)}
     fields: dict[str, Any] = {}
     changes: list[tuple[OutcomeFigure, EvidenceGrade]] = []
+    if grades is not None and not isinstance(grades, dict):  # the API's body: the form always sends pairs
+        fields["grades"] = _l("must be an object of figure numbers (from 1) and grades")
+        grades = {}
     for key, value in (grades or {}).items():
         figure = figures.get(str(key).strip())
         if figure is None:
@@ -106,7 +109,7 @@ def grade_submission(user: User | None, public_id: str, grades: dict[str, Any], 
             continue
         if value in (None, ""):
             continue
-        if value not in EvidenceGrade.labels():
+        if not isinstance(value, str) or value not in EvidenceGrade.labels():
             fields[f"grade[{key}]"] = _l("'%(value)s' is not one of %(choices)s", value=value,
                                          choices=", ".join(EvidenceGrade.labels()))
             continue
@@ -118,7 +121,7 @@ def grade_submission(user: User | None, public_id: str, grades: dict[str, Any], 
         changes.append((figure, grade))
     months = None
     if review_months not in (None, ""):
-        months = whole_number(str(review_months), maximum=MAX_REVIEW_MONTHS)
+        months = whole_number(review_months, maximum=MAX_REVIEW_MONTHS)  # None for anything but one
         if months is None or months < MIN_REVIEW_MONTHS:
             months = None
             fields["review_months"] = _l("must be a whole number of months from %(low)s to %(high)s",

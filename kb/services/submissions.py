@@ -288,10 +288,17 @@ def save_checklist(user: User | None, public_id: str, checklist: dict[str, Any])
     if revision.status != RevisionStatus.in_review.value:
         raise Conflict(_l("The checklist is kept during review; the submission is %(status)s.",
                           status=STATUS_IN_SENTENCE[revision.status]))
-    unknown = sorted(set(checklist) - set(CHECKLIST))
+    if not isinstance(checklist, dict):  # the API's body: the form always sends its ticked items
+        raise ValidationError(_l("Some fields need attention."),
+                              {"checklist": _l("must be an object of items and true or false")})
+    unknown = sorted(set(map(str, checklist)) - set(CHECKLIST))
     if unknown:
         raise ValidationError(_l("Unknown checklist item."), {"checklist": _l("unknown item '%(value)s'",
                                                                               value=unknown[0])})
+    wrong = sorted(key for key, value in checklist.items() if not isinstance(value, bool))
+    if wrong:
+        raise ValidationError(_l("Some fields need attention."),
+                              {f"checklist.{wrong[0]}": _l("must be true or false")})
     _lock(revision)
     revision.checklist = {key: bool(checklist.get(key)) for key in CHECKLIST}
     db.session.flush()

@@ -51,13 +51,16 @@ def case_list():
                                facet_groups=facet_groups(results.facets, filters, facet_label),
                                facet_label=facet_label)
 
-    # Which cases are overdue changes with the day (India's): the kept page is the day's.
-    content = fragments.cached("search", (request.query_string, adoptions.today_in_india()), render_results)
+    # Which cases are overdue changes with the day (India's): the kept page is the day's; one sorted by views
+    # is kept while the counts stay the same.
+    content = fragments.cached("search", (request.query_string, adoptions.today_in_india(),
+                                          catalog.views_version(sort)), render_results)
     return render_template("cases/list.html", content=content, q=q)
 
 
 FACET_TITLES = {"mmp_category": _l("MMP category"), "mmp": _l("Mission Mode Project"), "state": _l("State / UT"),
-                "year": _l("Year started"), "evidence": _l("Evidence"), "tag": _l("Tag"), "language": _l("Language")}
+                "year": _l("Year started"), "evidence": _l("Evidence"), "award": _l("Award"),
+                "tag": _l("Tag"), "language": _l("Language")}
 FACET_ENTRIES_SHOWN = 15
 
 
@@ -86,7 +89,7 @@ def facet_groups(facets: dict, filters, label) -> list[dict]:
         for entry in entries[:FACET_ENTRIES_SHOWN]:
             value, count = str(entry["value"]), entry["count"]
             lang = value if facet == "language" else (
-                ("hi" if any("\u0900" <= ch <= "\u097f" for ch in value) else "en") if facet == "tag" else None)
+                ("hi" if any("\u0900" <= ch <= "\u097f" for ch in value) else "en") if facet in ("tag", "award") else None)
             rows.append({"value": value, "label": label(facet, value), "count": i18n.format_number(count),
                          "chosen": value in chosen, "lang": lang})
         groups.append({"facet": facet, "title": title, "entries": rows})

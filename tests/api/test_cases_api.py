@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from kb.extensions import db
+from kb.services import submissions
+
 
 def test_taxonomy_lists_44_mmps_and_36_states(client, app):
     data = client.get("/api/v1/taxonomy").get_json()
@@ -128,3 +131,86 @@ def test_similar_endpoint_returns_published_cases_but_never_itself(client, libra
     assert ids and "KB-0001" not in ids and "KB-0950" not in ids
     assert set(data["results"][0]) >= {"id", "title", "summary", "mmp", "state", "year", "tags", "language", "url"}
     assert client.get("/api/v1/cases/KB-0950/similar").status_code == 404
+
+
+def _view(client, public_id: str, times: int) -> None:
+    for _ in range(times):
+        assert client.get(f"/en/cases/{public_id}").status_code == 200
+
+
+def test_most_viewed_sort_ranks_by_views_of_the_last_90_days_ties_in_the_default_order(client, make_case):
+    import datetime as dt
+
+    from kb.extensions import db
+    from kb.models import CaseUsageDay
+    from kb.services.freshness import today_in_india
+
+    old = make_case(901, title="Old favourite", published=dt.date(2026, 1, 1))
+    make_case(902, title="Read this week", published=dt.date(2026, 2, 1))
+    make_case(903, title="Nobody read it yet", published=dt.date(2026, 3, 1))
+    make_case(904, title="Nor this one", published=dt.date(2026, 2, 15), state="KL")
+    # Many views, but long ago: outside the 90 days.
+    db.session.add(CaseUsageDay(case_id=old.id, day=today_in_india() - dt.timedelta(days=95), views=500, downloads=0))
+    db.session.add(CaseUsageDay(case_id=old.id, day=today_in_india() - dt.timedelta(days=89), views=2, downloads=0))
+    db.session.commit()
+    _view(client, "KB-0902", 3)
+    ids = lambda q: [r["id"] for r in client.get(f"/api/v1/cases?{q}").get_json()["results"]]  # noqa: E731
+    assert ids("sort=views") == ["KB-0902", "KB-0901", "KB-0903", "KB-0904"]  # unread: newest first
+    _view(client, "KB-0901", 2)  # 4 in the window now: first, and the kept answer is not served stale
+    assert ids("sort=views") == ["KB-0901", "KB-0902", "KB-0903", "KB-0904"]
+    # Every filter, the paging and the facets as with the other sorts.
+    assert ids("sort=views&state=KA&per_page=1&page=2") == ["KB-0902"]
+    data = client.get("/api/v1/cases?sort=views&state=KL").get_json()
+    assert [r["id"] for r in data["results"]] == ["KB-0904"] and data["total"] == 1
+    assert {f["value"]: f["count"] for f in data["facets"]["state"]} == {"KA": 3, "KL": 1}
+    # With words, ties (nobody read either) in relevance order.
+    assert ids("q=nobody&sort=views") == ["KB-0903"]
+
+
+def test_most_viewed_sort_never_shows_or_counts_unpublished_cases(client, make_case, make_unpublished_case):
+    from kb.extensions import db
+    from kb.models import CaseUsageDay
+    from kb.services.freshness import today_in_india
+
+    make_case(901)
+    draft = make_unpublished_case(950)
+    db.session.add(CaseUsageDay(case_id=draft.id, day=today_in_india(), views=1000, downloads=0))
+    db.session.commit()
+    data = client.get("/api/v1/cases?sort=views").get_json()
+    assert [r["id"] for r in data["results"]] == ["KB-0901"] and data["total"] == 1
+    assert "KB-0950" not in client.get("/en/cases?sort=views").get_data(as_text=True)
+    assert client.get("/en/cases/KB-0950").status_code == 404
+
+
+NAE, UN = "National Award for e-Governance", "United Nations Public Service Award"
+
+
+def test_awards_are_a_facet_and_a_filter_whose_counts_respect_the_other_filters(client, make_case):
+    make_case(901, state="KA", recognitions=[{"name": NAE, "year": 2019, "category": "Gold"}])
+    make_case(902, state="KL", recognitions=[{"name": UN, "year": 2017, "category": ""},
+                                             {"name": NAE, "year": 2015, "category": "Silver"}])
+    make_case(903, state="KL")
+    search = lambda q: client.get(f"/api/v1/cases?{q}").get_json()  # noqa: E731
+    counts = lambda data: {f["value"]: f["count"] for f in data["facets"]["award"]}  # noqa: E731
+    everything = search("")
+    assert counts(everything) == {NAE: 2, UN: 1}
+    national = search("award=National+Award+for+e-Governance")
+    assert sorted(r["id"] for r in national["results"]) == ["KB-0901", "KB-0902"]
+    assert counts(national) == {NAE: 2, UN: 1}  # its own filter left out, so a person can widen the choice
+    assert {f["value"]: f["count"] for f in national["facets"]["state"]} == {"KA": 1, "KL": 1}
+    assert counts(search("state=KL")) == {NAE: 1, UN: 1}
+    either = search(f"award={UN.replace(' ', '+')}&award=No+such+award&sort=title")
+    assert [r["id"] for r in either["results"]] == ["KB-0902"]
+    assert search("award=No+such+award")["total"] == 0
+
+
+def test_an_award_of_an_unpublished_version_is_never_counted_or_found(client, make_submission, submission_data):
+    case, people = make_submission("published")
+    submissions.open_new_revision(people["submitter"], case.public_id)
+    submissions.update_submission(people["submitter"], case.public_id,
+                                  {"recognitions": [{"name": "Secret award", "year": 2020, "category": ""}]})
+    db.session.commit()
+    data = client.get("/api/v1/cases").get_json()
+    assert data["total"] == 1 and data["facets"]["award"] == []
+    assert client.get("/api/v1/cases?award=Secret+award").get_json()["total"] == 0
+    assert "Secret award" not in client.get("/en/cases").get_data(as_text=True)

@@ -110,7 +110,7 @@ def test_marking_notifications_read_with_any_ids(world, ids):
 
 
 @HOSTILE_SETTINGS
-@given(name=st.sampled_from(["q", "mmp", "state", "year", "tag", "language", "sort", "page", "per_page"]),
+@given(name=st.sampled_from(["q", "mmp", "state", "year", "tag", "language", "sort", "page", "per_page", "award"]),
        value=HOSTILE_TEXT)
 def test_searching_the_cases_with_any_parameter(world, name, value):
     response = world["client"].get("/api/v1/cases", query_string={name: value})
@@ -204,3 +204,25 @@ def test_a_body_may_have_sections_of_its_own_besides_the_six(world):
     refused_id = refused.get_json()["id"]
     again = world["client"].post(f"/api/v1/submissions/{refused_id}/submit", headers=world["submitter"])
     assert again.status_code == 400 and "body" in again.get_json()["error"]["fields"]
+
+
+@HOSTILE_SETTINGS
+@given(body=st.fixed_dictionaries({}, optional={
+    "grades": st.one_of(HOSTILE, st.dictionaries(st.one_of(st.sampled_from(["1", "2", "0", "-1", " 1 "]), st.text(max_size=8)),
+                                                 HOSTILE, max_size=3)),
+    "review_months": HOSTILE}))
+def test_checking_evidence_with_any_grades_and_months(world, body):
+    response = world["client"].post(f"/api/v1/submissions/{world['in_review']}/evidence", json=body,
+                                    headers=world["reviewer"])
+    _answered(world, response)
+    assert response.status_code in (200, 400)
+
+
+@HOSTILE_SETTINGS
+@given(checklist=st.one_of(HOSTILE, st.dictionaries(st.one_of(st.sampled_from(["completeness", "sources"]),
+                                                               st.text(max_size=8)), HOSTILE, max_size=3)))
+def test_keeping_the_checklist_with_any_items(world, checklist):
+    response = world["client"].put(f"/api/v1/submissions/{world['in_review']}/checklist",
+                                   json={"checklist": checklist}, headers=world["reviewer"])
+    _answered(world, response)
+    assert response.status_code in (200, 400)

@@ -433,3 +433,89 @@ def test_a_request_body_over_the_server_limit_is_a_json_413(client, app, as_subm
     response = client.post("/api/v1/submissions", data="{" + " " * 200 + "}", content_type="application/json",
                            headers=as_submitter)
     assert response.status_code == 413 and error_of(response)["code"] == "too_large"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The reviewer's evidence check and checklist, as on the submission page
+
+SOURCE = "https://example.org/evaluation"
+
+
+def _figures(*grades):
+    return [{"label": f"Figure {i}", "before": 10, "after": 1, "unit": "days", "source": SOURCE,
+             "period": "2023-24", "evidence": grade} for i, grade in enumerate(grades, 1)]
+
+
+def test_the_claiming_reviewer_confirms_and_lowers_grades_through_the_api_and_the_case_shows_them(
+        client, make_submission, api_token):
+    case, people = make_submission("in_review", outcomes=_figures("documented", "audited"))
+    as_reviewer = api_token(people["reviewer"])
+    response = client.post(f"/api/v1/submissions/{case.public_id}/evidence", headers=as_reviewer,
+                           json={"grades": {"1": "self_reported", "2": "audited"}, "review_months": 6})
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert data["evidence_check"] == {"review_months": 6, "figures": [
+        {"figure": 1, "label": "Figure 1", "claimed": "documented", "reviewed": "self_reported"},
+        {"figure": 2, "label": "Figure 2", "claimed": "audited", "reviewed": "audited"}]}
+    lines = [e for e in data["history"] if e["action"] == "grade_evidence"]
+    assert [e["note"] for e in lines] == [
+        "figure 1: lowered from documented to self_reported; figure 2: confirmed audited; re-verify every 6 months"]
+    approved = client.post(f"/api/v1/submissions/{case.public_id}/review", headers=as_reviewer,
+                           json={"action": "approve"})
+    assert approved.get_json()["status"] == "published"
+    public = client.get(f"/api/v1/cases/{case.public_id}").get_json()
+    assert [(o["evidence"], o["evidence_reviewed"]) for o in public["outcomes"]] == [
+        ("self_reported", True), ("audited", True)]
+    assert public["evidence"]["level"] == "self_reported"  # the lower of two figures
+    assert "Overall evidence: Self-reported." in client.get(f"/en/cases/{case.public_id}").get_data(as_text=True)
+
+
+def test_raising_a_grade_through_the_api_is_a_400_naming_the_figure_and_changes_nothing(
+        client, make_submission, api_token):
+    case, people = make_submission("in_review", outcomes=_figures("documented"))
+    as_reviewer = api_token(people["reviewer"])
+    response = client.post(f"/api/v1/submissions/{case.public_id}/evidence", headers=as_reviewer,
+                           json={"grades": {"1": "audited"}, "review_months": 12})
+    assert response.status_code == 400
+    assert "not raise it" in error_of(response)["fields"]["grade[1]"]
+    data = client.get(f"/api/v1/submissions/{case.public_id}", headers=as_reviewer).get_json()
+    assert data["evidence_check"]["figures"][0]["reviewed"] is None and data["evidence_check"]["review_months"] is None
+    assert not [e for e in data["history"] if e["action"] == "grade_evidence"]
+    for body, field in (({"grades": ["audited"]}, "grades"), ({"grades": {"1": ["x"]}}, "grade[1]"),
+                        ({"review_months": True}, "review_months"), ({"review_months": 37}, "review_months"),
+                        ({"colour": "red"}, "colour")):
+        refused = client.post(f"/api/v1/submissions/{case.public_id}/evidence", headers=as_reviewer, json=body)
+        assert refused.status_code == 400 and field in error_of(refused)["fields"], (body, refused.get_json())
+
+
+def test_only_the_claiming_reviewer_may_check_evidence_or_keep_the_checklist(
+        client, make_submission, make_user, api_token):
+    case, people = make_submission("in_review", outcomes=_figures("documented"))
+    unclaimed, others = make_submission("submitted", outcomes=_figures("documented"))
+    for path, method, body in ((f"/api/v1/submissions/{case.public_id}/evidence", "post", {"grades": {"1": "documented"}}),
+                               (f"/api/v1/submissions/{case.public_id}/checklist", "put", {"checklist": {"sources": True}})):
+        send = getattr(client, method)
+        assert send(path, json=body).status_code == 401
+        assert send(path, json=body, headers=api_token(people["submitter"])).status_code == 403
+        assert send(path, json=body, headers=api_token(make_user("reviewer"))).status_code == 403  # not the claimer
+        assert send(path, json=body, headers=api_token(make_user("trainer"))).status_code == 404
+        assert send(path.replace(case.public_id, unclaimed.public_id), json=body,
+                    headers=api_token(others["reviewer"])).status_code == 409  # not yet in review
+        assert send(path, json=body, headers=api_token(people["reviewer"])).status_code == 200
+
+
+def test_the_reviewer_keeps_the_checklist_through_the_api(client, make_submission, api_token):
+    case, people = make_submission("in_review")
+    as_reviewer = api_token(people["reviewer"])
+    response = client.put(f"/api/v1/submissions/{case.public_id}/checklist", headers=as_reviewer,
+                          json={"checklist": {"completeness": True, "sources": True, "replicability": False}})
+    assert response.status_code == 200
+    assert response.get_json()["checklist"] == {"completeness": True, "impact_evidence": False,
+                                                "replicability": False, "sources": True}
+    page = client.get(f"/api/v1/submissions/{case.public_id}", headers=api_token(people["submitter"])).get_json()
+    assert page["checklist"]["completeness"] is True  # what the submission page shows its organisation too
+    for body, field in (({"checklist": {"shiny": True}}, "checklist"), ({"checklist": {"sources": "yes"}},
+                                                                        "checklist.sources"),
+                        ({"checklist": ["sources"]}, "checklist"), ({}, "checklist")):
+        refused = client.put(f"/api/v1/submissions/{case.public_id}/checklist", headers=as_reviewer, json=body)
+        assert refused.status_code == 400 and field in error_of(refused)["fields"], (body, refused.get_json())

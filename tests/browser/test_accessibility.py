@@ -35,6 +35,7 @@ PUBLIC_PAGES = [
     "/no-such-page", "/alerts/new?state=KA", "/alerts/new?q=land+records&mmp=land-records",
     "/alerts/1/unsubscribe/not-a-token", "/alerts/1/confirm/not-a-token",
     "/dashboard", "/recognitions", "/cases?evidence=documented&sort=evidence&current=1",
+    "/recognitions?award=National+Award+for+e-Governance", "/cases?award=National+Award+for+e-Governance&sort=views",
     "/cases/KB-0008",
 ]
 ROLE_PAGES = {

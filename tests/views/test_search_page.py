@@ -56,3 +56,28 @@ def test_search_help_page_documents_the_query_language(client, app):
     for syntax in ('"land records"', "kiosks -rural", "passport OR visa", "procure*"):
         assert syntax.replace('"', "&#34;") in page or syntax in page
     assert "also searched in the other language" in page
+
+
+def test_most_viewed_is_a_sort_of_the_search_page_in_both_languages(client, make_case):
+    make_case(901, title="Much read practice")
+    make_case(902, title="Seldom read practice")
+    for _ in range(2):
+        client.get("/en/cases/KB-0901")
+    page = text_of(client.get("/en/cases?sort=views"))
+    assert '<option value="views" selected>Most viewed</option>' in page
+    assert page.index("Much read practice") < page.index("Seldom read practice")
+    hindi = text_of(client.get("/hi/cases?sort=views&state=KA"))
+    assert '<option value="views" selected>सबसे अधिक देखे गए</option>' in hindi
+
+
+def test_awards_are_a_filter_group_of_the_search_page_linked_from_the_recognitions(client, library):
+    page = text_of(client.get("/en/recognitions?award=United+Nations+Public+Service+Award"))
+    link = "/en/cases?award=United+Nations+Public+Service+Award"
+    assert f'<a href="{link}">Search the case studies with this award</a>' in page
+    results = text_of(client.get(link))
+    assert "<legend>Award</legend>" in results
+    assert 'name="award" value="United Nations Public Service Award" checked' in results
+    assert "KB-0043" in results and "KB-0008" in results and "KB-0027" not in results
+    hindi = text_of(client.get("/hi/cases?award=United+Nations+Public+Service+Award"))
+    assert "<legend>पुरस्कार</legend>" in hindi and "इस पुरस्कार वाले केस अध्ययन खोजें" in text_of(
+        client.get("/hi/recognitions?award=United+Nations+Public+Service+Award"))
