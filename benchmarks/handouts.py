@@ -14,7 +14,12 @@ Steps (progress on stderr, one JSON object on stdout):
    work on the machine, which the load averages in ``machine`` show), the PDF's pages and bytes. The handouts are one case (KB-0001, as
    ``/cases/KB-0001/handout.pdf`` makes it) and a 10-case course pack (KB-0001..KB-0008 and the Hindi
    KB-0037 and KB-0038, each with a trainer's note, as a pack's PDF makes it).
-4. ``--profile``: cProfile of the timed renders of the 10-case pack in English (top functions by
+4. Where the time of the 10-case pack in English goes (``pack_10_cases_en_phases``): the best CPU time of
+   each step of ``_render_pdf`` over ``--runs`` renders: parsing the HTML, the cascade and layout
+   (``Document.render``: styles, boxes, line breaking by Pango, pages), painting and writing the PDF
+   (``Document.write_pdf``: drawing each page, the structure tree, fonts, deflating, serialising), and the
+   garbage collection after it.
+5. ``--profile``: cProfile of the timed renders of the 10-case pack in English (top functions by
    cumulative time on stderr; ``--profile-out`` writes the pstats file).
 
 The goal is a 10-case pack under 1 s on the project's 2-core machine.
@@ -53,7 +58,10 @@ def prepare(instance: Path):
     started = time.perf_counter()
     bench.migrate(instance)
     # Permalinks and citations are absolute: outside a request they need the site's address.
-    app = create_app(bench.app_config(instance) | {"SERVER_NAME": "kb.example.gov.in", "PREFERRED_URL_SCHEME": "https"})
+    # Dense search off: a handout does not search, and embedding the 45 cases takes minutes on a busy
+    # machine (its writes also contend for SQLite's lock with the import).
+    app = create_app(bench.app_config(instance) | {"SERVER_NAME": "kb.example.gov.in", "PREFERRED_URL_SCHEME": "https",
+                                                   "KB_SEARCH_DENSE": "off"})
     logging.getLogger("kb.search").setLevel(logging.WARNING)  # one line per imported case otherwise
     # The taxonomy and the cases only: the site's pages play no part in a handout.
     content = instance / "content"
@@ -102,6 +110,46 @@ def measure(title: str, items: list[tuple], locale: str, runs: int, warmup: int)
             "runs": runs, "pages": pages_of(pdf), "bytes": len(pdf)}
 
 
+def phases(title: str, items: list[tuple], locale: str, runs: int) -> dict:
+    """The best CPU time (ms) of each step of ``kb.services.handouts._render_pdf`` for this handout."""
+    import gc
+
+    from flask_babel import force_locale
+    from weasyprint import HTML
+
+    from kb.services import handouts
+
+    with force_locale(handouts._babel_locale(locale)):
+        html = handouts._document_html(title, items)
+    handouts._render_pdf(html)  # the fixes installed, the stylesheets parsed, the fonts loaded
+    best: dict[str, float] = {}
+    for _ in range(runs):
+        times = {}
+        gc.disable()
+        try:
+            started = time.process_time()
+            document = HTML(string=html, base_url=handouts.STATIC_URL, url_fetcher=handouts._static_fetcher())
+            times["parse_html"] = time.process_time() - started
+            started = time.process_time()
+            rendered = document.render(stylesheets=handouts._stylesheets(), font_config=handouts._font_config(),
+                                       pdf_variant=handouts.PDF_VARIANT)
+            times["cascade_and_layout"] = time.process_time() - started
+            started = time.process_time()
+            rendered.write_pdf(pdf_variant=handouts.PDF_VARIANT)
+            times["paint_and_write_pdf"] = time.process_time() - started
+            del document, rendered
+        finally:
+            gc.enable()
+        started = time.process_time()
+        gc.collect(0)
+        times["garbage_collection"] = time.process_time() - started
+        for name, seconds in times.items():
+            best[name] = min(best.get(name, seconds), seconds)
+    result = {f"{name}_cpu_ms": round(seconds * 1000, 1) for name, seconds in best.items()}
+    result["sum_cpu_ms"] = round(sum(best.values()) * 1000, 1)
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed renders per handout and language")
@@ -132,6 +180,9 @@ def main(argv=None) -> int:
                     key = f"{name}_{locale}"
                     results[key] = measure(title, items, locale, args.runs, args.warmup)
                     bench.log(f"{key}: median {results[key]['median_ms']} ms, {results[key]['pages']} pages")
+
+            results["pack_10_cases_en_phases"] = phases(pack_title, pack, "en", args.runs)
+            bench.log(f"pack_10_cases_en, best CPU ms per step: {results['pack_10_cases_en_phases']}")
 
             # A handout asked for again (the same pack, the same day): read back from the cache.
             render(pack_title, pack, "en", cached=True)
