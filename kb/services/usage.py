@@ -81,7 +81,7 @@ def write_counts_if_due(interval: float) -> bool:
     if not commit_if_possible():
         _TALLY.give_back(counts)
         return False
-    _RECENT.stale = True  # this worker's own counts show in its "most viewed" order at once
+    _recent().stale = True  # this worker's own counts show in its "most viewed" order at once
     return True
 
 
@@ -205,11 +205,13 @@ def _views_by_case(first: dt.date, before: dt.date) -> dict[int, int]:
         .where(CaseUsageDay.day >= first, CaseUsageDay.day < before).group_by(CaseUsageDay.case_id))}
 
 
-_RECENT = _RecentViews()
+def _recent() -> _RecentViews:
+    """The app's copy (one per app: case ids and days of one database never answer for another's)."""
+    return current_app.extensions.setdefault("kb_recent_views", _RecentViews())
 
 
 def recent_views() -> ViewCounts:
     """Views per case over the last RECENT_DAYS days (this worker's copy, at most
     ``KB_USAGE_FLUSH_SECONDS`` old), for ranking published cases by how much they are read. Only the
     search index's cases are ranked by it, and those are published: a count never shows for anything else."""
-    return _RECENT.get(current_app.config.get("KB_USAGE_FLUSH_SECONDS", 10))
+    return _recent().get(current_app.config.get("KB_USAGE_FLUSH_SECONDS", 10))
