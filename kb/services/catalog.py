@@ -425,12 +425,13 @@ def iter_search_ids(q: str | None, filters: CaseFilters | None = None, *, sort: 
     if sort not in SORTS:
         raise ValidationError(_l("Invalid sort."), {"sort": _l("must be one of %(choices)s", choices=", ".join(SORTS))})
     page, seen = 1, 0
+    exclude = freshness.overdue_public_ids() if filters.current_only else frozenset()  # as the page shows
     while True:
         size = batch if limit is None else min(batch, limit - seen)
         if size <= 0:
             return
         results = search.search(q, filters.active(), sort=sort, page=page, per_page=batch, ids_only=True,
-                                views=_views_for(sort))
+                                exclude=exclude, views=_views_for(sort))
         ids = [hit.public_id for hit in results.hits][:size]
         if not ids:
             return

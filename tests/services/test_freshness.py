@@ -131,6 +131,8 @@ def test_an_overdue_case_shows_a_dated_notice_and_can_be_left_out_of_search(make
     assert ids("q=doorstep&current=1") == {fresh.public_id}
     listing = client.get("/en/cases?q=doorstep&current=1").get_data(as_text=True)
     assert late.public_id not in listing and fresh.public_id in listing
+    exported = client.get("/exports/cases.csv?q=doorstep&current=1").get_data(as_text=True)
+    assert late.public_id not in exported and fresh.public_id in exported  # an export is what the page lists
     assert client.get("/api/v1/cases?current=yes").status_code == 400
 
 
