@@ -36,13 +36,13 @@ from sqlalchemy.orm import joinedload
 from kb import i18n
 from kb.errors import NotFound, TooManyRequests, ValidationError
 from kb.extensions import db
-from kb.models import Alert, AlertFrequency, Case, MmpCategory, Revision, User, utcnow
+from kb.models import Alert, AlertFrequency, Case, EvidenceGrade, MmpCategory, Revision, User, utcnow
 from kb.services import catalog
 from kb.services.feedback import sender_key
 from kb.services.notifications import queue_email
 from kb.validation import MISSING, is_email_address
 
-SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "language", "award")
+SEARCH_ARGUMENTS = ("q", "mmp", "mmp_category", "state", "year", "tag", "language", "evidence", "award")
 MAX_CONFIRMATIONS_PER_DAY = 3
 MAX_REQUESTS_PER_HOUR = 10
 MAX_ALERTS_PER_USER = 100
@@ -79,7 +79,8 @@ def describe(query: str) -> str:
     names = {"mmp": {m.slug: i18n.localized_name(m) for m in mmps},
              "state": {s.code: i18n.localized_name(s) for s in states},
              "language": dict(i18n.LANGUAGE_NAMES),
-             "mmp_category": {key: str(label) for key, label in MmpCategory.labels().items()}}
+             "mmp_category": {key: str(label) for key, label in MmpCategory.labels().items()},
+             "evidence": {key: str(label) for key, label in EvidenceGrade.labels().items()}}
     parts = [f"“{arguments['q'][0]}”"] if arguments.get("q") else []
     for facet in SEARCH_ARGUMENTS[1:]:
         if arguments.get(facet):
