@@ -272,7 +272,7 @@ class SearchEngine:
         words too (COVERAGE_WITH_MEANING): the model alone finds "a subsidy" for any question about one.
         """
         top, standout = -1.0, 0.0
-        sims = self._similarities(searcher, arrays, parsed.text)
+        sims = self._similarities(searcher, arrays, parsed.meaning_text or parsed.text)
         if sims is not None:
             near = sims[arrays.live & (sims > -1.0)]
             if len(near):
@@ -325,7 +325,7 @@ class SearchEngine:
         """
         if strong and len(_plain_words(parsed.text)) < DENSE_MIN_WORDS:
             return matched, scores, weak  # one word that the library has: its keyword ranking is the answer
-        sims = self._similarities(searcher, arrays, parsed.text)
+        sims = self._similarities(searcher, arrays, parsed.meaning_text or parsed.text)
         if sims is None:
             if weak:
                 matched, scores = _nearest(matched, scores)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.search.analysis import WORD_RE, analysed_tokens
-from kb.search.romanised import hindi_keys, latin_key
+from kb.search.romanised import best_readings, hindi_keys, latin_keys
 
 TEXT_FIELDS = ("title", "summary", "translation", "tag_text", "place", "department", "body")
 SIDECAR_SUFFIX = ".kbterms"
@@ -419,6 +419,7 @@ class TermView:
         self.size = size
         self.live = live
         self.live_count = max(int(live.sum()), 1)
+        self._readings: dict[tuple[str, int], list[tuple[str, float]]] = {}  # romanised words read, per view
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
 
@@ -509,16 +510,25 @@ class TermView:
         return sum(segment.word_df(word) for segment, _first in self.segments)
 
     def hindi_words_like(self, latin_word: str, limit: int = 3) -> list[str]:
-        """The library's Devanagari words a romanised word may stand for (kb.search.romanised), most
-        frequent first."""
-        key = latin_key(latin_word)
-        if len(key) < 2:
-            return []
+        """The library's Devanagari words a romanised word may stand for (kb.search.romanised), closest
+        first."""
+        return [word for word, _ in self.hindi_readings(latin_word, limit)]
+
+    def hindi_readings(self, latin_word: str, limit: int = 3) -> list[tuple[str, float]]:
+        """(Devanagari word, closeness) a romanised word may stand for: the library's words sharing a loose
+        key with it, ranked by how close their spelled forms are (kb.search.romanised)."""
+        cached = self._readings.get((latin_word, limit))
+        if cached is not None:
+            return cached
         dfs: collections.Counter = collections.Counter()
-        for segment, _first in self.segments:
-            for df, word in segment.hindi_words_with_key(key):
-                dfs[word] += df
-        return [word for word, _ in sorted(dfs.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+        for key in latin_keys(latin_word):
+            for segment, _first in self.segments:
+                for df, word in segment.hindi_words_with_key(key):
+                    dfs[word] += df
+        readings = best_readings(latin_word, dfs, limit)
+        if len(self._readings) < 4096:
+            self._readings[(latin_word, limit)] = readings
+        return readings
 
     def closest_word(self, word: str, maxdist: int) -> str | None:
         """The known word nearest to ``word`` (fewest edits, then most frequent), within ``maxdist``."""
