@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from kb.search.analysis import stem_hindi
+
 MIN_KEY = 2  # a one-consonant key ("s") matches too much to mean anything
 
 _CONSONANTS = {
@@ -71,8 +73,6 @@ def devanagari_key(word: str) -> str:
 
 def hindi_keys(words: list[str]) -> dict[str, list[int]]:
     """key -> indices of the Devanagari words of a (segment's) vocabulary having it, or whose stem has it."""
-    from kb.search.analysis import stem_hindi
-
     keys: dict[str, list[int]] = {}
     for i, word in enumerate(words):
         if word and "\u0900" <= word[0] <= "\u097f":
@@ -95,8 +95,6 @@ def latin_keys(word: str) -> list[str]:
 def best_readings(latin_word: str, candidates: dict[str, int], limit: int) -> list[tuple[str, float]]:
     """(Hindi word, closeness) of the candidates (word -> document frequency) a Latin word reads as:
     close enough, near the closest, closest first (then the most frequent)."""
-    from kb.search.analysis import stem_hindi
-
     scored = [(closeness(latin_word, word, stem_hindi(word)), -df, word) for word, df in candidates.items()]
     if not scored:
         return []
