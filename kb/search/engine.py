@@ -213,6 +213,20 @@ class SearchEngine:
                     if any_matched.any():
                         matched, scores, matched_any = any_matched, any_scores, True
             lexical_total = int(matched.sum()) if parsed.query is not None else 0
+            early_suggestion = None
+            if parsed.query is not None and not lexical_total and not _correcting:
+                # No case has any of the words: a correction that matches well is the answer, so try it
+                # before reading the uncorrected text by meaning (an embedding and a pass over every
+                # vector, wasted on "mutaton" when "mutation" is what will be shown).
+                early_suggestion = self._suggest(searcher, view, parsed.text, 0)
+                if early_suggestion:
+                    corrected = self.search(early_suggestion, filters, sort, page, per_page, _correcting=True,
+                                            ids_only=ids_only, exclude=exclude)
+                    if corrected.total and not corrected.weak_matches:
+                        corrected.corrected_from = parsed.text
+                        corrected.suggestion = early_suggestion
+                        corrected.notices = notices + corrected.notices
+                        return corrected
             if parsed.query is not None and (matched_any or not lexical_total):
                 # The answer is not in the words typed: does anything come close enough to show?
                 weak = not self._close_enough(searcher, arrays, view, parsed, matched)
@@ -250,9 +264,11 @@ class SearchEngine:
                 hits = self._hits(searcher, scored_query, page_docs, page_scores)
 
             suggestion = None
-            if parsed.query is not None and (lexical_total < SUGGEST_BELOW or matched_any or weak):
+            if early_suggestion is not None or (parsed.query is not None and not lexical_total and not _correcting):
+                suggestion = early_suggestion  # worked out above (and its search did not match well)
+            elif parsed.query is not None and (lexical_total < SUGGEST_BELOW or matched_any or weak):
                 suggestion = self._suggest(searcher, view, parsed.text, 0 if matched_any else lexical_total)
-            if (lexical_total == 0 or weak) and suggestion and not _correcting:
+            if (lexical_total == 0 or weak) and suggestion and not _correcting and early_suggestion is None:
                 corrected = self.search(suggestion, filters, sort, page, per_page, _correcting=True,
                                         ids_only=ids_only, exclude=exclude, views=views)
                 if corrected.total and not corrected.weak_matches:
@@ -276,7 +292,7 @@ class SearchEngine:
         words too (COVERAGE_WITH_MEANING): the model alone finds "a subsidy" for any question about one.
         """
         top, standout = -1.0, 0.0
-        sims = self._similarities(searcher, arrays, parsed.text)
+        sims = self._similarities(searcher, arrays, parsed.meaning_text or parsed.text)
         if sims is not None:
             near = sims[arrays.live & (sims > -1.0)]
             if len(near):
@@ -329,7 +345,7 @@ class SearchEngine:
         """
         if strong and len(_plain_words(parsed.text)) < DENSE_MIN_WORDS:
             return matched, scores, weak  # one word that the library has: its keyword ranking is the answer
-        sims = self._similarities(searcher, arrays, parsed.text)
+        sims = self._similarities(searcher, arrays, parsed.meaning_text or parsed.text)
         if sims is None:
             if weak:
                 matched, scores = _nearest(matched, scores)

@@ -13,6 +13,8 @@ import functools
 import re
 from pathlib import Path
 
+from kb.search.analysis import stems
+
 SYNONYMS_PATH = Path(__file__).resolve().parent.parent / "data" / "search-synonyms.txt"
 
 
@@ -88,7 +90,15 @@ def expand(text: str, table: Synonyms | None = None) -> tuple[str, list[tuple[st
             size, group = found
             typed = " ".join(tokens[i:i + size])
             others = [e for e in table.groups[group] if _words(e) != _words(typed)]
-            alternatives = [("(" + typed + ")") if size > 1 else typed] + [_as_query(e) for e in others]
+            # Entries that differ only in endings ("common service centre", "common services centres")
+            # are searched as the same terms: each is searched once (a phrase each costs a position check).
+            searched = {tuple(stems(typed))}
+            alternatives = [("(" + typed + ")") if size > 1 else typed]
+            for entry in others:
+                terms = tuple(stems(entry))
+                if terms not in searched:
+                    searched.add(terms)
+                    alternatives.append(_as_query(entry))
             out.append("(" + " OR ".join(alternatives) + ")")
             used.append((typed, others))
             i += size

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.search.analysis import WORD_RE, analysed_tokens
-from kb.search.romanised import hindi_keys, latin_key
+from kb.search.romanised import best_readings, hindi_keys, latin_keys
 
 TEXT_FIELDS = ("title", "summary", "translation", "tag_text", "place", "department", "body")
 SIDECAR_SUFFIX = ".kbterms"
@@ -379,6 +379,19 @@ def _gather(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.nd
     return values[index]
 
 
+def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values of ascending, duplicate-free ``a`` also in ascending, duplicate-free ``b``: a binary
+    search of the shorter in the longer (np.intersect1d concatenates and sorts both, several times
+    slower on the long position lists of a frequent phrase)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a) or not len(b):
+        return a[:0]
+    where = np.searchsorted(b, a)
+    where[where == len(b)] = 0
+    return a[b[where] == a]
+
+
 def _combine(parts, lengths: np.ndarray) -> FieldPostings:
     vocabulary = sorted({t for terms, *_ in parts for t in terms})
     term_ids = {t: i for i, t in enumerate(vocabulary)}
@@ -419,6 +432,7 @@ class TermView:
         self.size = size
         self.live = live
         self.live_count = max(int(live.sum()), 1)
+        self._readings: dict[tuple[str, int], list[tuple[str, float]]] = {}  # romanised words read, per view
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
 
@@ -447,7 +461,7 @@ class TermView:
                 continue
             candidates = found[0][0]
             for docs, _tfs, _start in found[1:]:
-                candidates = np.intersect1d(candidates, docs, assume_unique=True)
+                candidates = _intersect_sorted(candidates, docs)
                 if not len(candidates):
                     break
             candidates = candidates[self.live[candidates.astype(np.int64) + first]]
@@ -459,19 +473,25 @@ class TermView:
                 counts = tfs[where]
                 positions = _gather(fp.positions, fp.pos_offsets[start + where], counts)
                 doc_of = np.repeat(candidates.astype(np.int64), counts)
-                # Key each occurrence by document and the position the phrase would start at.
+                if i:  # an occurrence before position i cannot be the phrase's word i
+                    after = positions >= i
+                    doc_of, positions = doc_of[after], positions[after]
+                # Key each occurrence by document and the position the phrase would start at: ascending,
+                # as documents are and each document's positions are.
                 word_keys = (doc_of << 32) | (positions.astype(np.int64) - i)
                 if keys is None:
                     keys = word_keys
                 elif slop <= 1:
-                    keys = np.intersect1d(keys, word_keys)
+                    keys = _intersect_sorted(keys, word_keys)  # both ascending: documents, then positions
                 else:  # a start survives if word i appears within slop of where it is expected
                     keys = np.unique(np.concatenate([np.intersect1d(keys, word_keys - s) for s in range(slop)]))
                 if not len(keys):
                     break
             if keys is None or not len(keys):
                 continue
-            docs, counts = np.unique(keys >> 32, return_counts=True)
+            key_docs = keys >> 32  # ascending: count each document's run
+            starts = np.flatnonzero(np.concatenate(([True], key_docs[1:] != key_docs[:-1])))
+            docs, counts = key_docs[starts], np.diff(np.append(starts, len(keys)))
             docs_out.append(docs + first)
             counts_out.append(counts.astype(np.int32))
         if not docs_out:
@@ -509,16 +529,25 @@ class TermView:
         return sum(segment.word_df(word) for segment, _first in self.segments)
 
     def hindi_words_like(self, latin_word: str, limit: int = 3) -> list[str]:
-        """The library's Devanagari words a romanised word may stand for (kb.search.romanised), most
-        frequent first."""
-        key = latin_key(latin_word)
-        if len(key) < 2:
-            return []
+        """The library's Devanagari words a romanised word may stand for (kb.search.romanised), closest
+        first."""
+        return [word for word, _ in self.hindi_readings(latin_word, limit)]
+
+    def hindi_readings(self, latin_word: str, limit: int = 3) -> list[tuple[str, float]]:
+        """(Devanagari word, closeness) a romanised word may stand for: the library's words sharing a loose
+        key with it, ranked by how close their spelled forms are (kb.search.romanised)."""
+        cached = self._readings.get((latin_word, limit))
+        if cached is not None:
+            return cached
         dfs: collections.Counter = collections.Counter()
-        for segment, _first in self.segments:
-            for df, word in segment.hindi_words_with_key(key):
-                dfs[word] += df
-        return [word for word, _ in sorted(dfs.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+        for key in latin_keys(latin_word):
+            for segment, _first in self.segments:
+                for df, word in segment.hindi_words_with_key(key):
+                    dfs[word] += df
+        readings = best_readings(latin_word, dfs, limit)
+        if len(self._readings) < 4096:
+            self._readings[(latin_word, limit)] = readings
+        return readings
 
     def closest_word(self, word: str, maxdist: int) -> str | None:
         """The known word nearest to ``word`` (fewest edits, then most frequent), within ``maxdist``."""

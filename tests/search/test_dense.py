@@ -117,6 +117,20 @@ def test_precise_searches_are_answered_by_keywords_alone(dense_library, app):
     assert ids(catalog.search_cases(title))[0] == "KB-0045"
 
 
+def test_a_misspelling_with_a_good_correction_is_not_read_by_meaning_as_typed(dense_library, app):
+    queries = app.extensions["kb_search"].dense.embedder._queries
+    page = catalog.search_cases("grievence redresal")
+    assert page.corrected_from == "grievence redresal" and ids(page)[0] in ("KB-0008", "KB-0037")
+    assert "grievence redresal" not in queries and "grievance redressal" in queries
+
+
+def test_a_romanised_search_is_read_by_meaning_in_devanagari(dense_library, app):
+    queries = app.extensions["kb_search"].dense.embedder._queries
+    assert ids(catalog.search_cases("davaiyon ki kharid aur bhandar"))[0] == "KB-0021"
+    assert "davaiyon ki kharid aur bhandar" not in queries
+    assert any(text.startswith("दवा") for text in queries)
+
+
 def test_facets_filters_sorting_and_paging_apply_to_hybrid_results(dense_library):
     q = "how can a patient in a village see a doctor"
     everything = catalog.search_cases(q, per_page=50)

@@ -15,6 +15,13 @@ def test_an_acronym_is_also_searched_as_its_expansions_and_phrases_stay_phrases(
     assert used == [("RTS", ["right to service", "services guarantee"])]
 
 
+def test_entries_differing_only_in_their_endings_are_searched_once_and_all_shown():
+    table = parse_synonyms("CSC | common services centre | common service centres | csc centre\n")
+    text, used = expand("CSC", table)
+    assert text == '(CSC OR "common services centre" OR "csc centre")'
+    assert used == [("CSC", ["common services centre", "common service centres", "csc centre"])]
+
+
 def test_a_several_word_entry_is_matched_in_any_letter_case():
     text, used = expand("Dakhil Kharij online", TABLE)
     assert text == "((Dakhil Kharij) OR mutation OR ferfar) online" and used[0][0] == "Dakhil Kharij"

@@ -85,6 +85,17 @@ def test_phrases_match_words_in_order_only():
     assert docs.tolist() == [0]
 
 
+def test_a_phrase_counts_each_occurrence_whatever_precedes_it():
+    builder = SegmentTermsBuilder()
+    for body in ("records land records land records", "records only", "land land land"):
+        builder.add(analyse_document({"body": body}))
+    view = TermView([(builder.finish(), 0)], 3, np.ones(3, dtype=bool))
+    docs, counts = view.phrase("body", stems("land records"))
+    assert docs.tolist() == [0] and counts.tolist() == [2]
+    docs, counts = view.phrase("body", stems("records land records"))
+    assert docs.tolist() == [0] and counts.tolist() == [2]
+
+
 def test_syncs_add_small_segments_that_are_merged_with_their_arrays(app, make_document):
     for number in range(901, 901 + store_module.MERGE_AT + 3):
         upsert_case(make_document(number, title=f"Practice number {number} about zebra crossings"))
