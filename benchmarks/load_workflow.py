@@ -4,7 +4,7 @@ CREATORS clients each create and submit submissions, REVIEWERS reviewers claim a
 submitted, SEARCHERS clients search the published library meanwhile (issue 13).
 
     .venv/bin/python benchmarks/load_workflow.py [--database-url URL] [--creators 50] [--per-creator 4]
-        [--reviewers 2] [--searchers 8] [--workers N] [--port 5083] [--out FILE]
+        [--reviewers 2] [--searchers 8] [--workers N] [--port 5083] [--out FILE] [--server-log FILE]
 
 Without --database-url the instance uses SQLite in a temporary folder; a PostgreSQL URL must name an
 empty database (its schema is dropped and rebuilt). The seeded library (content/) is imported first so
@@ -142,6 +142,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2)
     parser.add_argument("--port", type=int, default=5083)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--server-log", type=Path, help="keep the server's log (access lines with their ms) here")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="kb-load-bench-"))
@@ -149,10 +150,13 @@ def main(argv=None) -> int:
     database_url = args.database_url or f"sqlite:///{instance / 'kb.sqlite3'}"
     instance.mkdir(parents=True)
     tokens = prepare(database_url, instance, args.creators, args.reviewers)
-    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_INSTANCE_DIR": str(instance), "KB_LOG_LEVEL": "WARNING"}
+    # This checkout's kb (a git worktree too), not whichever one the venv's editable install names.
+    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_INSTANCE_DIR": str(instance), "KB_LOG_LEVEL": "WARNING",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log = open(args.server_log, "wb") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(args.port),
                                "--workers", str(args.workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     timings, errors = defaultdict(list), defaultdict(list)
     try:
         wait_for(args.port)
