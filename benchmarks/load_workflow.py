@@ -121,6 +121,24 @@ def percentiles(values: list[float]) -> dict:
             "p99_ms": pick(0.99), "max_ms": round(ordered[-1], 1)}
 
 
+def server_cpu_seconds(group: int) -> float | None:
+    """CPU time (user + system) used so far by the server's processes (its process group), from /proc:
+    on a shared machine the wall times depend on the neighbours, this much less. None off Linux."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[2]) == group:  # pgrp
+                    total += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return None
+    return round(total / tick, 1)
+
+
 def wait_for(port: int, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -207,6 +225,7 @@ def main(argv=None) -> int:
                 client.request("search", "GET", "/api/v1/cases?q=" + quote_plus(QUERIES[index % len(QUERIES)]))
                 index += 1
 
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         creators = [threading.Thread(target=creator, args=(token, n)) for n, token in enumerate(tokens["creators"])]
         others = [threading.Thread(target=reviewer, args=(token, n)) for n, token in enumerate(tokens["reviewers"])]
@@ -219,6 +238,7 @@ def main(argv=None) -> int:
         for thread in others:
             thread.join(timeout=600)
         wall = time.perf_counter() - started
+        cpu_after = server_cpu_seconds(server.pid)
         published = 0
         probe = Client(args.port, None, timings=defaultdict(list), errors=defaultdict(list))
         for public_id in created:
@@ -238,6 +258,12 @@ def main(argv=None) -> int:
                         "published": published},
         "error_samples": {operation: samples[:3] for operation, samples in errors.items() if samples},
         "wall_s": round(wall, 1),
+        # CPU the server's processes used during the run, and per request: comparable between runs on a
+        # busy machine, where the latencies are not.
+        "server_cpu_s": round(cpu_after - cpu_before, 1) if cpu_before is not None and cpu_after is not None else None,
+        "server_cpu_ms_per_request": round((cpu_after - cpu_before) * 1000 / max(1, len(everything)), 1)
+        if cpu_before is not None and cpu_after is not None else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
