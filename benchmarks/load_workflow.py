@@ -4,7 +4,7 @@ CREATORS clients each create and submit submissions, REVIEWERS reviewers claim a
 submitted, SEARCHERS clients search the published library meanwhile (issue 13).
 
     .venv/bin/python benchmarks/load_workflow.py [--database-url URL] [--creators 50] [--per-creator 4]
-        [--reviewers 2] [--searchers 8] [--workers N] [--port 5083] [--out FILE]
+        [--reviewers 2] [--searchers 8] [--workers N] [--port 5083] [--out FILE] [--server-log FILE]
 
 Without --database-url the instance uses SQLite in a temporary folder; a PostgreSQL URL must name an
 empty database (its schema is dropped and rebuilt). The seeded library (content/) is imported first so
@@ -121,6 +121,24 @@ def percentiles(values: list[float]) -> dict:
             "p99_ms": pick(0.99), "max_ms": round(ordered[-1], 1)}
 
 
+def server_cpu_seconds(group: int) -> float | None:
+    """CPU time (user + system) used so far by the server's processes (its process group), from /proc:
+    on a shared machine the wall times depend on the neighbours, this much less. None off Linux."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[2]) == group:  # pgrp
+                    total += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return None
+    return round(total / tick, 1)
+
+
 def wait_for(port: int, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -142,6 +160,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2)
     parser.add_argument("--port", type=int, default=5083)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--server-log", type=Path, help="keep the server's log (access lines with their ms) here")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="kb-load-bench-"))
@@ -152,9 +171,10 @@ def main(argv=None) -> int:
     # This checkout's kb (a git worktree too), not whichever one the venv's editable install names.
     env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_INSTANCE_DIR": str(instance), "KB_LOG_LEVEL": "WARNING",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log = open(args.server_log, "wb") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
     server = subprocess.Popen([str(Path(sys.executable).parent / "kb"), "serve", "--port", str(args.port),
                                "--workers", str(args.workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     timings, errors = defaultdict(list), defaultdict(list)
     try:
         wait_for(args.port)
@@ -205,6 +225,7 @@ def main(argv=None) -> int:
                 client.request("search", "GET", "/api/v1/cases?q=" + quote_plus(QUERIES[index % len(QUERIES)]))
                 index += 1
 
+        cpu_before = server_cpu_seconds(server.pid)
         started = time.perf_counter()
         creators = [threading.Thread(target=creator, args=(token, n)) for n, token in enumerate(tokens["creators"])]
         others = [threading.Thread(target=reviewer, args=(token, n)) for n, token in enumerate(tokens["reviewers"])]
@@ -217,6 +238,7 @@ def main(argv=None) -> int:
         for thread in others:
             thread.join(timeout=600)
         wall = time.perf_counter() - started
+        cpu_after = server_cpu_seconds(server.pid)
         published = 0
         probe = Client(args.port, None, timings=defaultdict(list), errors=defaultdict(list))
         for public_id in created:
@@ -236,6 +258,12 @@ def main(argv=None) -> int:
                         "published": published},
         "error_samples": {operation: samples[:3] for operation, samples in errors.items() if samples},
         "wall_s": round(wall, 1),
+        # CPU the server's processes used during the run, and per request: comparable between runs on a
+        # busy machine, where the latencies are not.
+        "server_cpu_s": round(cpu_after - cpu_before, 1) if cpu_before is not None and cpu_after is not None else None,
+        "server_cpu_ms_per_request": round((cpu_after - cpu_before) * 1000 / max(1, len(everything)), 1)
+        if cpu_before is not None and cpu_after is not None else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)

@@ -85,9 +85,15 @@ class DenseIndex:
                 self._row_of.setdefault(key, docnum)
 
     def missing(self, generation, keys: list) -> list[int]:
-        """Document numbers of the generation that have no vector yet."""
+        """Document numbers of the generation that have no vector yet, in this process or in the store.
+
+        The store is read again first: every web worker's sync thread asks this after each change, and
+        without the read each would compute (and throw away) the vector another worker stored a moment
+        ago, which cost several embeddings per approval under load."""
         with self._lock:
             self.matrix(generation, keys)
+            if (self._keyed & ~self._has).any():
+                self._fill_missing(keys)
             return np.flatnonzero(self._keyed & ~self._has).tolist()
 
     def similarities(self, generation, keys: list, text: str) -> np.ndarray | None:

@@ -47,8 +47,12 @@ def _counted_change(session: Session) -> bool:
                     return True
                 continue
             state = inspect(obj)
-            if obj in session.deleted or any(
-                    state.attrs[name].history.has_changes() for name in COUNTED_CASE_FIELDS):
+            if obj in session.deleted or state.attrs.published_revision_id.history.has_changes() \
+                    or state.attrs.published_revision.history.has_changes():
+                return True  # published, or withdrawn
+            if obj.published_revision_id is None:
+                continue  # a draft's fields copied onto its case, before its first publication: not counted
+            if any(state.attrs[name].history.has_changes() for name in COUNTED_CASE_FIELDS):
                 return True
     return False
 

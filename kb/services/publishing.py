@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kb.extensions import db
 from kb.models import Case, Revision, RevisionStatus, StatusEvent, Tag, User, utcnow
@@ -17,19 +19,22 @@ from kb.services import evidence, freshness
 
 
 def tags_by_name(names: Iterable[str]) -> list[Tag]:
-    """The Tag rows for these names, creating the missing ones."""
+    """The Tag rows for these names, creating the missing ones.
+
+    Two approvals may bring the same new tag at the same moment: the missing names are inserted with
+    "on conflict do nothing" (PostgreSQL waits for the other transaction and then skips the name; SQLite's
+    writers are serialised anyway), so neither save fails on the tag's unique name."""
     names = sorted(set(names))
     if not names:
         return []
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        tags.append(tag)
-    return tags
+    missing = [name for name in names if name not in existing]
+    if missing:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(insert(Tag).values([{"name": name} for name in missing]).on_conflict_do_nothing())
+        existing.update((t.name, t) for t in db.session.scalars(select(Tag).where(Tag.name.in_(missing))))
+    return [existing[name] for name in names]
 
 
 def copy_classification(revision: Revision, case: Case) -> None:

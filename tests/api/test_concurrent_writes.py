@@ -104,3 +104,39 @@ def test_case_numbers_continue_after_imported_cases_and_are_never_reused(app, ma
     second = client.post("/api/v1/submissions", json=SUBMISSION, headers=headers).get_json()["id"]
     third = client.post("/api/v1/submissions", json=SUBMISSION, headers=headers).get_json()["id"]
     assert (first, second, third) == ("KB-0046", "KB-0048", "KB-0049")
+
+
+def test_approvals_at_once_that_bring_the_same_new_tag_are_all_published(app, make_user, make_submission,
+                                                                         api_token):
+    """The first cases with a tag create it; two of them approved at the same moment both did (issue 13's
+    load benchmark: a 500 for a duplicate tag name on PostgreSQL). Neither may fail, the tag exists once."""
+    from kb.models import Tag
+
+    reviewers = [make_user("reviewer") for _ in range(THREADS)]
+    cases = [make_submission("in_review", reviewer=reviewer, title=f"A practice with a new tag {number}",
+                             tags=["brand-new-tag", f"own-tag-{number}"])[0]
+             for number, reviewer in enumerate(reviewers)]
+    headers = [api_token(reviewer) for reviewer in reviewers]
+    public_ids = [case.public_id for case in cases]
+    db.session.commit()
+    answers: dict[int, int] = {}
+    start = threading.Barrier(THREADS)
+
+    def approve(number: int):
+        client = app.test_client()
+        start.wait()
+        answers[number] = client.post(f"/api/v1/submissions/{public_ids[number]}/review",
+                                      json={"action": "approve"}, headers=headers[number]).status_code
+
+    threads = [threading.Thread(target=approve, args=(number,)) for number in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {number: 200 for number in range(THREADS)}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Tag).where(Tag.name == "brand-new-tag")) == 1
+    for case in cases:
+        db.session.refresh(case)
+        assert case.published_revision_id is not None
+        assert sorted(tag.name for tag in case.tags) == sorted(["brand-new-tag", f"own-tag-{cases.index(case)}"])

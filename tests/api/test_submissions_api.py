@@ -40,6 +40,34 @@ def test_a_submitter_creates_a_draft_and_is_told_where_it_is(client, as_submitte
     assert client.get(response.headers["Location"], headers=as_submitter).get_json()["id"] == data["id"]
 
 
+def test_the_answer_to_each_write_is_what_was_committed(client, as_submitter, submission_data, make_user,
+                                                       api_token):
+    """Each write's answer is written before its commit, from what the change left in the session
+    (issue 13: reading it all again cost half a request); it must be what a reader gets right after."""
+    as_reviewer = api_token(make_user("reviewer"))
+    created = client.post("/api/v1/submissions", json=submission_data(), headers=as_submitter)
+    url = created.headers["Location"]
+    answers = [created.get_json()]
+    assert created.status_code == 201 and answers[-1] == client.get(url, headers=as_submitter).get_json()
+    steps = [
+        ("patch", url, {"summary": "Certified copies printed at the doorstep by village officers.",
+                        "lock_version": answers[-1]["lock_version"]}, as_submitter),
+        ("post", f"{url}/submit", None, as_submitter),
+        ("post", f"{url}/review", {"action": "claim"}, as_reviewer),
+        ("post", f"{url}/review", {"action": "approve"}, as_reviewer),
+    ]
+    for method, address, body, headers in steps:
+        answer = getattr(client, method)(address, json=body, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        db.session.expire_all()
+        answers.append(answer.get_json())
+        assert answers[-1] == client.get(url, headers=headers).get_json()
+    assert [a["status"] for a in answers] == ["draft", "draft", "submitted", "in_review", "published"]
+    assert len({a["lock_version"] for a in answers}) == 5 and answers[1]["summary"].startswith("Certified")
+    assert answers[-1]["published_version"] == 1 and answers[-1]["case_url"]
+    assert [e["action"] for e in answers[-1]["history"]] == ["create", "edit", "submit", "claim", "approve"]
+
+
 @pytest.mark.parametrize("field, value", [("status", "published"), ("organization", "tn-it"), ("author", "x"),
                                           ("id", "KB-0001"), ("organization_id", 1), ("author_id", 1)])
 def test_fields_kb_decides_are_refused_and_never_applied(client, as_submitter, submission_data, field, value):

@@ -99,6 +99,27 @@ def test_each_web_worker_thread_indexes_a_change_then_embeds_it(dense_config, ap
     assert ids(catalog.search_cases("how are milk farmers paid"))[0] == "KB-0902"
 
 
+def test_a_vector_another_worker_stored_is_used_not_computed_again(dense_config, app, make_case):
+    """Every web worker's sync thread looks for missing vectors after each change; the one that stored a
+    vector first has done the work for all (issue 13: each approval was embedded by each worker)."""
+    from kb import create_app
+
+    make_case(901, title="Kiosks for land records")
+    app.config["KB_INDEX_SYNC"] = "manual"
+    make_case(902, title="Dairy cooperatives pay milk producers by mobile phone",
+              summary="Farmers who sell milk to village cooperatives are paid straight into their accounts.")
+    search.sync()  # this worker has the keywords of KB-0902, and has looked for its vector: none yet
+    assert ids(catalog.search_cases("how are milk farmers paid")) and vector_rows() == 1
+    other = create_app({**dense_config, "KB_INDEX_SYNC": "manual"})  # another worker of the same site
+    with other.app_context():
+        assert search.embed_pending() == 1
+        db.session.remove()
+        db.engine.dispose()
+    assert vector_rows() == 2
+    assert search.embed_pending() == 0, "the vector the other worker stored is read, not computed again"
+    assert ids(catalog.search_cases("how are milk farmers paid"))[0] == "KB-0902"
+
+
 def test_precise_searches_are_answered_by_keywords_alone(dense_library, app):
     engine = app.extensions["kb_search"]
 

@@ -73,3 +73,20 @@ def test_a_publication_or_a_recorded_use_refreshes_the_kept_figures(make_case, m
     submissions.add_comment(people["submitter"], case.public_id, "A comment changes no figure.")
     db.session.commit()
     assert dashboard.figures()[0] == dashboard.aggregate_version()
+
+
+def test_drafts_created_edited_and_submitted_leave_the_kept_figures_and_their_version_alone(make_case, make_submission):
+    """A draft counts for nothing, so creating one must not queue every writer on the one version row
+    (issue 13: each create and edit bumped it, the case's fields being copied from the draft)."""
+    make_case(901)
+    version, figures = dashboard.figures()
+    case, people = make_submission("in_review", state="MH", year=2018)
+    draft, _ = make_submission("draft")
+    submissions.update_submission(people["submitter"], draft.public_id, {"state": "TN", "year": 2017},
+                                  lock_version=draft.working_revision.lock_version)
+    db.session.commit()
+    assert dashboard.aggregate_version() == version and dashboard.figures() == (version, figures)
+    submissions.take_action(people["reviewer"], case.public_id, "approve")
+    db.session.commit()
+    after, figures = dashboard.figures()
+    assert after > version and figures.case_count == 2 and figures.tiles["MH"].contributed == 1

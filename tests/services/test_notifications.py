@@ -87,3 +87,28 @@ def test_each_recipient_is_told_in_the_language_kept_on_their_account(make_submi
     mail = db.session.scalar(select(EmailMessage).where(EmailMessage.recipient == "hindi.writer@example.org")
                              .order_by(EmailMessage.id.desc()))
     assert "समीक्षा" in mail.subject and f"/hi/submissions/{case.public_id}" in mail.body
+
+
+def test_a_decision_tells_every_submitter_of_a_large_organisation_once_each_in_their_language(make_submission,
+                                                                                            make_user):
+    """Written once per language and inserted together (issue 13), each still gets their own notification
+    and mail, in their language, and nobody twice; an inactive account hears nothing."""
+    writers = [make_user("submitter") for _ in range(12)]
+    for writer in writers[::3]:
+        writer.language = "hi"
+    writers[1].active = False
+    db.session.commit()
+    case, people = make_submission("submitted", submitter=writers[0])
+    submissions.take_action(people["reviewer"], case.public_id, "claim")
+    db.session.commit()
+    told = db.session.scalars(select(Notification).where(Notification.kind == "claimed")).all()
+    by_user = {n.user_id: n.message for n in told}
+    assert len(told) == len(by_user) and set(by_user) == {w.id for w in writers if w.active} | {people["submitter"].id}
+    for writer in writers:
+        if writer.active:
+            expected = "समीक्षा" if writer.language == "hi" else "is being reviewed by"
+            assert expected in by_user[writer.id] and case.public_id in by_user[writer.id]
+            mail = db.session.scalars(select(EmailMessage).where(EmailMessage.recipient == writer.email)).all()
+            assert len(mail) == 1 and mail[0].subject == f"[kb] {by_user[writer.id][:120]}"
+            assert mail[0].body.startswith(by_user[writer.id]) and mail[0].sent_at is None
+    assert not db.session.scalars(select(EmailMessage).where(EmailMessage.recipient == writers[1].email)).all()
