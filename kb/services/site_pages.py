@@ -53,12 +53,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("hyperlinking-policy", "/hyperlinking-policy", _l("Hyperlinking policy"), "policies"),
     PageSpec("disclaimer", "/disclaimer", _l("Disclaimer"), "policies"),
     PageSpec("accessibility-statement", "/accessibility-statement", _l("Accessibility statement"), "policies"),
+    # The two policies GIGW names for a site whose content others contribute stay in the footer too.
+    PageSpec("content-moderation-policy", "/content-moderation-policy", _l("Content moderation and approval policy"),
+             "policies"),
+    PageSpec("content-archival-policy", "/content-archival-policy", _l("Content archival policy"), "policies"),
     # The footer links the hub (/website-policies) and the policies above; these are linked from the hub
     # and the HTML sitemap, so that the footer stays short.
-    PageSpec("content-moderation-policy", "/content-moderation-policy", _l("Content moderation and approval policy"),
-             "policies", in_footer=False),
-    PageSpec("content-archival-policy", "/content-archival-policy", _l("Content archival policy"), "policies",
-             in_footer=False),
     PageSpec("content-review-policy", "/content-review-policy", _l("Content review policy"), "policies",
              in_footer=False),
     PageSpec("website-security-policy", "/website-security-policy", _l("Website security policy"), "policies",
