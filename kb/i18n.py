@@ -122,6 +122,12 @@ def current_language() -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def has_devanagari(text) -> bool:
+    """Whether a text (a tag, an award, a title) is written, at least in part, in Devanagari: it is then
+    marked ``lang="hi"`` wherever the page around it may be English."""
+    return any("\u0900" <= ch <= "\u097f" for ch in str(text))
+
+
 def babel_locale(language: str | None) -> str:
     return BABEL_LOCALES.get(language or DEFAULT_LANGUAGE, BABEL_LOCALES[DEFAULT_LANGUAGE])
 

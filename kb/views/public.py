@@ -89,7 +89,7 @@ def facet_groups(facets: dict, filters, label) -> list[dict]:
         for entry in entries[:FACET_ENTRIES_SHOWN]:
             value, count = str(entry["value"]), entry["count"]
             lang = value if facet == "language" else (
-                ("hi" if any("\u0900" <= ch <= "\u097f" for ch in value) else "en") if facet in ("tag", "award") else None)
+                ("hi" if i18n.has_devanagari(value) else "en") if facet in ("tag", "award") else None)
             rows.append({"value": value, "label": label(facet, value), "count": i18n.format_number(count),
                          "chosen": value in chosen, "lang": lang})
         groups.append({"facet": facet, "title": title, "entries": rows})

@@ -129,7 +129,7 @@ def register(app: Flask) -> None:
     filters["datetime"] = i18n.format_datetime
     filters["name"] = i18n.localized_name
     filters["by_name"] = lambda things: i18n.sorted_by_name(things)
-    app.jinja_env.tests["devanagari"] = lambda text: any("\u0900" <= ch <= "\u097f" for ch in str(text))
+    app.jinja_env.tests["devanagari"] = i18n.has_devanagari
     app.jinja_env.globals.update(
         # Names people read, kept on the things they name (kb.models enums, kb.workflow).
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, STAGE_NAMES=Stage.labels(), CATEGORY_NAMES=MmpCategory.labels(),
