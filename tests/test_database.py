@@ -1,0 +1,87 @@
+"""How kb uses its database engines (kb.database): on SQLite, this host's writers queue in a kernel lock
+beside the database before they take SQLite's write lock, and leave it however their transaction ends."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import text, update
+
+from kb.extensions import db
+from kb.models import Organization
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL queues its writers itself")
+
+# Run in another process: POSIX locks are the process's, so only another process sees this one's.
+PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    print("held")
+else:
+    print("free")
+"""
+
+
+def queue_seen_from_another_process() -> str:
+    path = db.engine.url.database + "-writers.lock"
+    return subprocess.run([sys.executable, "-c", PROBE, path], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def rename_first_organisation(connection_or_session, name: str) -> None:
+    connection_or_session.execute(update(Organization).where(Organization.id == 1).values(name=name))
+
+
+@pytest.fixture
+def organisation(make_user):
+    make_user("submitter")
+    db.session.commit()
+
+
+def test_a_writer_holds_this_hosts_queue_from_its_first_write_to_its_commit(app, organisation):
+    assert queue_seen_from_another_process() == "free"
+    rename_first_organisation(db.session, "Renamed while others wait")
+    assert queue_seen_from_another_process() == "held"
+    db.session.commit()
+    assert queue_seen_from_another_process() == "free"
+
+
+def test_a_rolled_back_writer_and_a_connection_closed_mid_transaction_leave_the_queue(app, organisation):
+    rename_first_organisation(db.session, "Never kept")
+    db.session.rollback()
+    assert queue_seen_from_another_process() == "free"
+    connection = db.engine.connect()
+    rename_first_organisation(connection, "Never kept either")
+    assert queue_seen_from_another_process() == "held"
+    connection.close()
+    assert queue_seen_from_another_process() == "free"
+    assert db.session.get(Organization, 1).name != "Never kept either"
+
+
+def test_a_thread_that_wants_to_write_waits_its_turn_then_writes(app, organisation):
+    rename_first_organisation(db.session, "First writer")
+    finished = threading.Event()
+
+    def second_writer():
+        with app.app_context():
+            rename_first_organisation(db.session, "Second writer")
+            db.session.commit()
+            finished.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.3)
+    assert not finished.is_set(), "the second writer went ahead while the first held the lock"
+    db.session.commit()
+    thread.join(timeout=30)
+    assert finished.is_set()
+    db.session.expire_all()
+    assert db.session.get(Organization, 1).name == "Second writer"
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
