@@ -85,3 +85,37 @@ def test_a_thread_that_wants_to_write_waits_its_turn_then_writes(app, organisati
     db.session.expire_all()
     assert db.session.get(Organization, 1).name == "Second writer"
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+# Takes this host's writer queue and SQLite's write lock, says so, and waits to be killed.
+HOLDER = """
+import fcntl, os, sqlite3, sys, time
+database = sys.argv[1]
+fd = os.open(database + "-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+connection = sqlite3.connect(database, isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+connection.execute("UPDATE organizations SET name = 'Half-written by a killed process' WHERE id = 1")
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_writer_killed_while_it_holds_the_queue_leaves_it_to_the_others(app, organisation):
+    """kill -9 of a worker in mid-write: the kernel frees its place in the queue and SQLite's lock, and
+    its half-done write is gone."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db.engine.url.database], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert queue_seen_from_another_process() == "held"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    started = time.monotonic()
+    rename_first_organisation(db.session, "Written after the kill")
+    db.session.commit()
+    assert time.monotonic() - started < 5
+    db.session.expire_all()
+    assert db.session.get(Organization, 1).name == "Written after the kill"
