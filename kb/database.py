@@ -78,10 +78,14 @@ class WriterQueue:
             return False
         try:
             if self._depth == 0:
-                if self._fd is None:
-                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                # Opened per turn, not kept: a process that met many databases (the tests) would run out
+                # of file descriptors; closing it also drops the lock.
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.lockf(self._fd, fcntl.LOCK_EX)  # a process holding it ends, or dies: never forever
         except OSError as error:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
             self._threads.release()
             log.warning("writer queue %s unusable (%s): waiting in SQLite's busy handler", self.path, error)
             return False
@@ -91,7 +95,8 @@ class WriterQueue:
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)  # and with it the lock
+            self._fd = None
         self._threads.release()
 
 

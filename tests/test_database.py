@@ -53,6 +53,27 @@ def test_a_writer_holds_this_hosts_queue_from_its_first_write_to_its_commit(app,
     assert queue_seen_from_another_process() == "free"
 
 
+def test_no_file_is_kept_open_between_turns(app, organisation):
+    """A process meets many databases (the test suite one per test): a descriptor kept per database
+    would run out."""
+    import os
+
+    def open_queue_files() -> int:
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                count += os.readlink(f"/proc/self/fd/{fd}").endswith("-writers.lock")
+            except OSError:  # closed meanwhile
+                pass
+        return count
+
+    for number in range(5):
+        rename_first_organisation(db.session, f"Turn {number}")
+        assert open_queue_files() == 1
+        db.session.commit()
+    assert open_queue_files() == 0
+
+
 def test_a_rolled_back_writer_and_a_connection_closed_mid_transaction_leave_the_queue(app, organisation):
     rename_first_organisation(db.session, "Never kept")
     db.session.rollback()
