@@ -29,8 +29,8 @@ import threading
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 
 from kb.extensions import db
 
@@ -61,43 +61,54 @@ def _sqlite_connection_settings(dbapi_connection, connection_record):
 
 class WriterQueue:
     """This host's writers of one SQLite database, in line for its write lock: a POSIX lock on a file
-    beside the database across processes, and a re-entrant lock across the threads of one process (POSIX
-    locks belong to the process). Held from just before ``BEGIN IMMEDIATE`` to the end of the
-    transaction. Re-entrant, so a thread that writes through a second session while its first holds the
-    lock waits in SQLite's busy handler as before, never on itself."""
+    beside the database across processes, and a turn across the threads of one process (POSIX locks
+    belong to the process). Held from just before ``BEGIN IMMEDIATE`` to the end of the transaction.
+    Re-entrant, so a thread that writes through a second session while its first holds the turn waits
+    in SQLite's busy handler as before, never on itself; and any thread may end a turn (a connection is
+    sometimes given back to the pool by another thread than the one that wrote)."""
 
     def __init__(self, path: str):
         self.path = path
-        self._threads = threading.RLock()
+        self._turn = threading.Condition()
+        self._owner: int | None = None  # the thread holding the turn
         self._depth = 0
         self._fd: int | None = None
 
     def acquire(self) -> bool:
         """Wait for the turn to write; False (go on without it) if it does not come in the busy timeout."""
-        if not self._threads.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            return False
+        me = threading.get_ident()
+        with self._turn:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if not self._turn.wait_for(lambda: self._owner is None, timeout=BUSY_TIMEOUT_MS / 1000):
+                return False
+            self._owner, self._depth = me, 1
         try:
-            if self._depth == 0:
-                # Opened per turn, not kept: a process that met many databases (the tests) would run out
-                # of file descriptors; closing it also drops the lock.
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.lockf(self._fd, fcntl.LOCK_EX)  # a process holding it ends, or dies: never forever
+            # Opened per turn, not kept: a process that met many databases (the tests) would run out of
+            # file descriptors; closing it also drops the lock.
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)  # a process holding it ends, or dies: never forever
         except OSError as error:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-            self._threads.release()
             log.warning("writer queue %s unusable (%s): waiting in SQLite's busy handler", self.path, error)
+            self._end_turn()
             return False
-        self._depth += 1
         return True
 
     def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            os.close(self._fd)  # and with it the lock
-            self._fd = None
-        self._threads.release()
+        with self._turn:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+        self._end_turn()
+
+    def _end_turn(self) -> None:
+        with self._turn:
+            if self._fd is not None:
+                os.close(self._fd)  # and with it the lock
+                self._fd = None
+            self._owner, self._depth = None, 0
+            self._turn.notify()
 
 
 _queues: dict[str, WriterQueue] = {}
@@ -118,7 +129,7 @@ def _writer_queue(connection) -> WriterQueue | None:
 
 def _begin_immediate(connection, execute) -> None:
     """Take SQLite's write lock, after this host's writers before us (``WriterQueue``)."""
-    queue = _writer_queue(connection)
+    queue = _writer_queue(connection) if "kb_writer_queue" not in connection.info else None
     if queue is not None and queue.acquire():
         connection.info["kb_writer_queue"] = queue
     try:

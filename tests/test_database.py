@@ -140,3 +140,32 @@ def test_a_writer_killed_while_it_holds_the_queue_leaves_it_to_the_others(app, o
     assert time.monotonic() - started < 5
     db.session.expire_all()
     assert db.session.get(Organization, 1).name == "Written after the kill"
+
+
+def test_a_turn_taken_by_one_thread_may_be_ended_by_another(tmp_path):
+    """SQLAlchemy may give a connection back to the pool from another thread than the one that wrote: the
+    turn ends all the same, and the next writer gets it."""
+    from kb.database import WriterQueue
+
+    queue = WriterQueue(str(tmp_path / "kb.sqlite3-writers.lock"))
+    acquired, done = threading.Event(), threading.Event()
+
+    def writer_that_leaves_its_connection_behind():
+        queue.acquire()
+        acquired.set()
+        done.wait(30)  # alive meanwhile: a finished thread's id may be given to the next one
+
+    taken = threading.Thread(target=writer_that_leaves_its_connection_behind)
+    taken.start()
+    assert acquired.wait(10)
+    got_it = []
+    waiting = threading.Thread(target=lambda: got_it.append(queue.acquire()))
+    waiting.start()
+    time.sleep(0.2)
+    assert not got_it, "the turn was given twice"
+    queue.release()
+    waiting.join(timeout=10)
+    assert got_it == [True]
+    queue.release()
+    done.set()
+    taken.join()

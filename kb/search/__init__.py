@@ -340,33 +340,32 @@ class BackgroundSyncer(threading.Thread):
             del self.app.extensions["kb_search_syncer"]
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            if self.woken.wait(self.POLL_SECONDS):
-                self.stopping.wait(self.GATHER_SECONDS)
-            self.woken.clear()
-            if self.stopping.is_set():
-                return
-            try:
-                with self.app.app_context():
-                    if self._sync_if_pending():
-                        self.embedder_woken.set()
-            except Exception:
-                log.exception("background search sync failed; will retry")
-                time.sleep(self.POLL_SECONDS)
+        self._loop(self.woken, self._sync_then_wake_embedder, "background search sync failed; will retry",
+                   gather_seconds=self.GATHER_SECONDS)
 
     def _embed_forever(self) -> None:
         _lower_this_threads_priority(self.EMBED_NICENESS)
+        self._loop(self.embedder_woken, lambda: embed_pending(budget_seconds=self.EMBED_SECONDS),
+                   "dense search: background embedding failed; will retry")
+
+    def _loop(self, woken: threading.Event, work, failure: str, gather_seconds: float = 0.0) -> None:
+        """Until stopped: wait to be woken (at most a poll's time), then work in the app's context."""
         while not self.stopping.is_set():
-            self.embedder_woken.wait(self.POLL_SECONDS)
-            self.embedder_woken.clear()
+            if woken.wait(self.POLL_SECONDS) and gather_seconds:
+                self.stopping.wait(gather_seconds)
+            woken.clear()
             if self.stopping.is_set():
                 return
             try:
                 with self.app.app_context():
-                    embed_pending(budget_seconds=self.EMBED_SECONDS)
+                    work()
             except Exception:
-                log.exception("dense search: background embedding failed; will retry")
+                log.exception(failure)
                 time.sleep(self.POLL_SECONDS)
+
+    def _sync_then_wake_embedder(self) -> None:
+        if self._sync_if_pending():
+            self.embedder_woken.set()
 
     def step(self) -> None:
         """One wake-up's work, both threads' (for tests and tools): the pending changes, then (a slice of)
