@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from kb import permissions
@@ -167,6 +168,9 @@ def create_submission(user: User | None, data: dict[str, Any]) -> Case:
     db.session.add(StatusEvent(case_id=case.id, revision_id=revision.id, actor=user, action="create",
                                from_status=None, to_status=RevisionStatus.draft.value, note=""))
     db.session.flush()
+    # A new case has this one revision: say so, so that the answer reads it (and the rows just written)
+    # from memory rather than loading them again, and so that the case keeps it from being collected.
+    set_committed_value(case, "revisions", [revision])
     return case
 
 
