@@ -169,3 +169,26 @@ def test_a_turn_taken_by_one_thread_may_be_ended_by_another(tmp_path):
     queue.release()
     done.set()
     taken.join()
+
+
+def test_a_request_refused_for_bad_input_does_not_wait_for_another_writer(app, make_user, api_token):
+    """A request reads and checks beside the writer and takes the lock at its first write: bad input
+    is answered at once, even while another transaction holds the lock."""
+    headers = api_token(make_user("submitter"))
+    db.session.commit()
+    assert app.test_client().get("/api/v1/submissions", headers=headers).status_code == 200  # token's "last used"
+    rename_first_organisation(db.session, "Holding the write lock")
+    answers = []
+
+    def post_bad_submission():
+        answers.append(app.test_client().post("/api/v1/submissions", json={"title": ["a", "b"], "mmp": "land-records"},
+                                              headers=headers))
+
+    thread = threading.Thread(target=post_bad_submission)
+    started = time.monotonic()
+    thread.start()
+    thread.join(timeout=20)
+    waited = time.monotonic() - started
+    db.session.commit()
+    assert answers and answers[0].status_code == 400 and "title" in answers[0].get_json()["error"]["fields"]
+    assert waited < 5, f"the refusal waited {waited:.1f} s for the lock"
